@@ -1,0 +1,797 @@
+
+/*
+ * Copyright (C) ngx_anon authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_anon_addr.h"
+#include "ngx_http_anon_module.h"
+
+
+static ngx_int_t ngx_http_anon_apply(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+static void ngx_http_anon_install(ngx_http_anon_state_t *st);
+static void ngx_http_anon_restore(ngx_http_anon_state_t *st);
+static void ngx_http_anon_cleanup(void *data);
+static void ngx_http_anon_blank(ngx_connection_t *c);
+static ngx_int_t ngx_http_anon_post_read_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_rewrite_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_preaccess_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_realip_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_precontent_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_log_handler(ngx_http_request_t *r);
+static u_char *ngx_http_anon_log_error(ngx_log_t *log, u_char *buf,
+    size_t len);
+
+static char *ngx_http_anon(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_anon_prefix(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void *ngx_http_anon_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_anon_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_anon_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_anon_insert_handler(ngx_array_t *a,
+    ngx_uint_t i, ngx_http_handler_pt h);
+
+
+static ngx_conf_enum_t  ngx_http_anon_modes[] = {
+    { ngx_string("off"), NGX_HTTP_ANON_OFF },
+    { ngx_string("on"), NGX_HTTP_ANON_ON },
+    { ngx_string("strict"), NGX_HTTP_ANON_STRICT },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_uint_t  ngx_http_anon_prefix4_max = 32;
+static ngx_uint_t  ngx_http_anon_prefix6_max = 128;
+
+
+static ngx_command_t  ngx_http_anon_commands[] = {
+
+    { ngx_string("anon"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_anon,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_anon_loc_conf_t, mode),
+      &ngx_http_anon_modes },
+
+    { ngx_string("anon_ipv4_prefix"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_anon_prefix,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_anon_loc_conf_t, prefix4),
+      &ngx_http_anon_prefix4_max },
+
+    { ngx_string("anon_ipv6_prefix"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_anon_prefix,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_anon_loc_conf_t, prefix6),
+      &ngx_http_anon_prefix6_max },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_anon_module_ctx = {
+    ngx_http_anon_add_variables,           /* preconfiguration */
+    ngx_http_anon_init,                    /* postconfiguration */
+
+    ngx_http_anon_create_main_conf,        /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_anon_create_loc_conf,         /* create location configuration */
+    ngx_http_anon_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_anon_module = {
+    NGX_MODULE_V1,
+    &ngx_http_anon_module_ctx,             /* module context */
+    ngx_http_anon_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/* the connection log handler that ngx_http_anon_log_error() wraps */
+static ngx_log_handler_pt  ngx_http_anon_next_log_error;
+
+
+ngx_http_anon_state_t *
+ngx_http_anon_get_state(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    /*
+     * Cleanups are prepended, so the first one found is the newest swap;
+     * the list is shared with subrequests and survives internal redirects,
+     * which zero the module contexts.
+     */
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_anon_cleanup) {
+            return cln->data;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_http_anon_truncate_sockaddr(struct sockaddr *sa, ngx_uint_t prefix4,
+    ngx_uint_t prefix6)
+{
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    switch (sa->sa_family) {
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) sa;
+        ngx_anon_addr_truncate4((u_char *) &sin->sin_addr, prefix4);
+        return NGX_OK;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) sa;
+        ngx_anon_addr_truncate6(sin6->sin6_addr.s6_addr, prefix4, prefix6);
+        return NGX_OK;
+#endif
+
+    default:
+        return NGX_DECLINED;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_anon_apply(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
+{
+    u_char                 *text;
+    size_t                  len, n;
+    ngx_connection_t       *c;
+    ngx_pool_cleanup_t     *cln;
+    ngx_proxy_protocol_t   *pp;
+    ngx_http_anon_state_t  *st;
+    struct sockaddr        *sa;
+    u_char                  buf[NGX_ANON_ADDR_STRLEN];
+
+    c = r->connection;
+
+#if (NGX_HAVE_UNIX_DOMAIN)
+    if (c->sockaddr->sa_family == AF_UNIX) {
+        return NGX_OK;
+    }
+#endif
+
+    st = ngx_http_anon_get_state(r);
+
+    if (st && st->prefix4 == alcf->prefix4 && st->prefix6 == alcf->prefix6) {
+
+        if (st->active && c->sockaddr == st->anon_sockaddr) {
+            return NGX_OK;
+        }
+
+        if (!st->active && c->sockaddr == st->sockaddr) {
+            ngx_http_anon_install(st);
+            ngx_http_anon_flush_variables(r);
+            return NGX_OK;
+        }
+    }
+
+    /* a new swap: the address is real, or was changed since (realip) */
+
+    sa = ngx_palloc(r->pool, c->socklen);
+    if (sa == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(sa, c->sockaddr, c->socklen);
+
+    if (ngx_http_anon_truncate_sockaddr(sa, alcf->prefix4, alcf->prefix6)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "anon: unknown address family %d",
+                      (int) c->sockaddr->sa_family);
+        return NGX_ERROR;
+    }
+
+    text = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
+    if (text == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = ngx_sock_ntop(sa, c->socklen, text, NGX_SOCKADDR_STRLEN, 0);
+    if (len == 0) {
+        return NGX_ERROR;
+    }
+
+    pp = NULL;
+
+    if (c->proxy_protocol) {
+        pp = ngx_palloc(r->pool, sizeof(ngx_proxy_protocol_t));
+        if (pp == NULL) {
+            return NGX_ERROR;
+        }
+
+        *pp = *c->proxy_protocol;
+
+        n = ngx_anon_addr_truncate_text(pp->src_addr.data,
+                                        pp->src_addr.len, buf,
+                                        alcf->prefix4, alcf->prefix6);
+
+        /* what does not parse as an address is not passed on */
+
+        pp->src_addr.data = ngx_pnalloc(r->pool, n);
+        if (pp->src_addr.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        pp->src_addr.len = n;
+        ngx_memcpy(pp->src_addr.data, buf, n);
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_anon_state_t));
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    st = cln->data;
+
+    st->connection = c;
+    st->sockaddr = c->sockaddr;
+    st->socklen = c->socklen;
+    st->addr_text = c->addr_text;
+    st->proxy_protocol = c->proxy_protocol;
+    st->anon_sockaddr = sa;
+    st->anon_addr_text.len = len;
+    st->anon_addr_text.data = text;
+    st->anon_proxy_protocol = pp;
+    st->prefix4 = alcf->prefix4;
+    st->prefix6 = alcf->prefix6;
+    st->active = 0;
+
+    cln->handler = ngx_http_anon_cleanup;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "anon: client address truncated to /%ui, /%ui",
+                   alcf->prefix4, alcf->prefix6);
+
+    ngx_http_anon_install(st);
+    ngx_http_anon_flush_variables(r);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_anon_install(ngx_http_anon_state_t *st)
+{
+    ngx_connection_t  *c;
+
+    c = st->connection;
+
+    c->sockaddr = st->anon_sockaddr;
+    c->addr_text = st->anon_addr_text;
+    c->proxy_protocol = st->anon_proxy_protocol;
+
+    st->active = 1;
+}
+
+
+static void
+ngx_http_anon_restore(ngx_http_anon_state_t *st)
+{
+    ngx_connection_t  *c;
+
+    if (!st->active) {
+        return;
+    }
+
+    st->active = 0;
+
+    c = st->connection;
+
+    /* a later swap (realip in a subrequest) is undone by its own cleanup */
+
+    if (c->sockaddr != st->anon_sockaddr) {
+        return;
+    }
+
+    c->sockaddr = st->sockaddr;
+    c->socklen = st->socklen;
+    c->addr_text = st->addr_text;
+    c->proxy_protocol = st->proxy_protocol;
+}
+
+
+static void
+ngx_http_anon_cleanup(void *data)
+{
+    ngx_http_anon_restore(data);
+}
+
+
+static void
+ngx_http_anon_blank(ngx_connection_t *c)
+{
+    /*
+     * Last resort when truncation failed where the request cannot fail
+     * any more (the log phase): the log must not get the full address.
+     * The connection keeps the blank address until it is closed.
+     */
+
+    ngx_memzero(c->sockaddr, c->socklen);
+
+    c->sockaddr->sa_family = AF_INET;
+    ngx_str_set(&c->addr_text, "0.0.0.0");
+    c->proxy_protocol = NULL;
+}
+
+
+static ngx_int_t
+ngx_http_anon_post_read_handler(ngx_http_request_t *r)
+{
+    ngx_log_t  *log;
+
+    /* error-log lines of this request show the truncated address */
+
+    log = r->connection->log;
+
+    if (log->handler == ngx_http_anon_log_error) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_anon_next_log_error == NULL) {
+        ngx_http_anon_next_log_error = log->handler;
+    }
+
+    if (log->handler == ngx_http_anon_next_log_error) {
+        log->handler = ngx_http_anon_log_error;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
+{
+    ngx_http_anon_state_t     *st;
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    /*
+     * An internal redirect or a named location starts the phases again:
+     * access checks in the new location see the real address again, and
+     * the precontent phase truncates it once more.  Subrequests never
+     * restore: the connection is shared with the running main request.
+     */
+
+    if (r == r->main && r->internal) {
+        st = ngx_http_anon_get_state(r);
+
+        if (st && st->active && r->connection->sockaddr == st->anon_sockaddr)
+        {
+            ngx_http_anon_restore(st);
+            ngx_http_anon_flush_variables(r);
+        }
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (alcf->mode != NGX_HTTP_ANON_STRICT) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_anon_preaccess_handler(ngx_http_request_t *r)
+{
+    ngx_http_anon_state_t     *st;
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    /*
+     * Runs just before realip's preaccess handler.  With "strict", realip
+     * configured in a location must still find the address it trusts;
+     * ngx_http_anon_realip_handler() truncates right after it.
+     */
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (alcf->mode != NGX_HTTP_ANON_STRICT) {
+        return NGX_DECLINED;
+    }
+
+    st = ngx_http_anon_get_state(r);
+
+    if (st && st->active && r->connection->sockaddr == st->anon_sockaddr) {
+        ngx_http_anon_restore(st);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_anon_realip_handler(ngx_http_request_t *r)
+{
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (alcf->mode != NGX_HTTP_ANON_STRICT) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_anon_precontent_handler(ngx_http_request_t *r)
+{
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (alcf->mode == NGX_HTTP_ANON_OFF) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* NGX_OK would skip the rest of the phase: try_files and mirror */
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_anon_log_handler(ngx_http_request_t *r)
+{
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    /*
+     * Runs before the access log, for requests that ended before the
+     * precontent phase: deny, limit_req, return, 444, bad headers.
+     */
+
+    if (r->loc_conf == NULL) {
+        return NGX_OK;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (alcf->mode == NGX_HTTP_ANON_OFF) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "anon: client address blanked for logging");
+        ngx_http_anon_blank(r->connection);
+        ngx_http_anon_flush_variables(r);
+    }
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_anon_log_error(ngx_log_t *log, u_char *buf, size_t len)
+{
+    u_char                    *p;
+    ngx_str_t                  text;
+    ngx_sockaddr_t             sa;
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r;
+    ngx_http_log_ctx_t        *ctx;
+    ngx_http_anon_loc_conf_t  *alcf;
+    u_char                     addr[NGX_SOCKADDR_STRLEN];
+
+    ctx = log->data;
+    c = ctx->connection;
+    r = ctx->request;
+
+    if (r == NULL || r->loc_conf == NULL || c->socklen > sizeof(sa)) {
+        return ngx_http_anon_next_log_error(log, buf, len);
+    }
+
+    if (ctx->current_request) {
+        r = ctx->current_request;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (alcf->mode == NGX_HTTP_ANON_OFF) {
+        return ngx_http_anon_next_log_error(log, buf, len);
+    }
+
+    ngx_memcpy(&sa, c->sockaddr, c->socklen);
+
+    if (ngx_http_anon_truncate_sockaddr(&sa.sockaddr, alcf->prefix4,
+                                        alcf->prefix6)
+        != NGX_OK)
+    {
+        return ngx_http_anon_next_log_error(log, buf, len);
+    }
+
+    text = c->addr_text;
+
+    c->addr_text.len = ngx_sock_ntop(&sa.sockaddr, c->socklen, addr,
+                                     NGX_SOCKADDR_STRLEN, 0);
+    c->addr_text.data = addr;
+
+    p = ngx_http_anon_next_log_error(log, buf, len);
+
+    c->addr_text = text;
+
+    return p;
+}
+
+
+static char *
+ngx_http_anon(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_anon_loc_conf_t *alcf = conf;
+
+    char                       *rv;
+    ngx_http_anon_main_conf_t  *amcf;
+
+    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (alcf->mode != NGX_HTTP_ANON_OFF) {
+        amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_anon_module);
+        amcf->enabled = 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_anon_prefix(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_uint_t  *field, *max;
+
+    field = (ngx_uint_t *) (p + cmd->offset);
+    max = cmd->post;
+
+    if (*field != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || (ngx_uint_t) n > *max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be a number from 0 to %ui",
+                           &value[1], &cmd->name, *max);
+        return NGX_CONF_ERROR;
+    }
+
+    *field = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_anon_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_anon_main_conf_t  *amcf;
+
+    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_anon_main_conf_t));
+    if (amcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     amcf->enabled = 0;
+     */
+
+    if (ngx_array_init(&amcf->indexes, cf->pool, 8, sizeof(ngx_int_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return amcf;
+}
+
+
+static void *
+ngx_http_anon_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_anon_loc_conf_t  *conf;
+
+    conf = ngx_palloc(cf->pool, sizeof(ngx_http_anon_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    conf->mode = NGX_CONF_UNSET_UINT;
+    conf->prefix4 = NGX_CONF_UNSET_UINT;
+    conf->prefix6 = NGX_CONF_UNSET_UINT;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_anon_loc_conf_t *prev = parent;
+    ngx_http_anon_loc_conf_t *conf = child;
+
+    ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_ANON_OFF);
+    ngx_conf_merge_uint_value(conf->prefix4, prev->prefix4, 16);
+    ngx_conf_merge_uint_value(conf->prefix6, prev->prefix6, 32);
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_anon_init(ngx_conf_t *cf)
+{
+    ngx_uint_t                  i, j, n;
+    ngx_array_t                *a;
+    ngx_http_handler_pt        *h, *post_read;
+    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_anon_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_anon_module);
+
+    if (ngx_http_anon_init_variables(cf, amcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (!amcf->enabled) {
+        return NGX_OK;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * Handlers pushed last run first within a phase, so a dynamic module
+     * runs before the static modules: before rewrite, before try_files and
+     * mirror.  Two places need more care: the preaccess phase, where the
+     * strict mode truncates right after realip, and the log phase, which
+     * runs its handlers in order and must run ours before the access log.
+     */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_anon_post_read_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_SERVER_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_anon_rewrite_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_anon_rewrite_handler;
+
+    /* realip registers one handler in both post-read and preaccess */
+
+    a = &cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers;
+    h = a->elts;
+    post_read = cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers.elts;
+    n = cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers.nelts;
+
+    for (i = a->nelts; i > 0; i--) {
+        for (j = 0; j < n; j++) {
+            if (h[i - 1] == post_read[j]) {
+                goto found;
+            }
+        }
+    }
+
+found:
+
+    /* i - 1 is realip's slot; inserting at it runs the handler after it */
+
+    if (ngx_http_anon_insert_handler(a, i ? i - 1 : a->nelts,
+                                     ngx_http_anon_realip_handler)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    h = ngx_array_push(a);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_anon_preaccess_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_anon_precontent_handler;
+
+    return ngx_http_anon_insert_handler(
+                                &cmcf->phases[NGX_HTTP_LOG_PHASE].handlers,
+                                0, ngx_http_anon_log_handler);
+}
+
+
+static ngx_int_t
+ngx_http_anon_insert_handler(ngx_array_t *a, ngx_uint_t i,
+    ngx_http_handler_pt h)
+{
+    ngx_http_handler_pt  *p;
+
+    p = ngx_array_push(a);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = a->elts;
+
+    ngx_memmove(&p[i + 1], &p[i], (a->nelts - 1 - i) * sizeof(*p));
+    p[i] = h;
+
+    return NGX_OK;
+}

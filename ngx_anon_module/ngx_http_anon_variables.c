@@ -1,0 +1,280 @@
+
+/*
+ * Copyright (C) ngx_anon authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_anon_scrub.h"
+#include "ngx_http_anon_module.h"
+
+
+/* a variable of another module whose value is scrubbed while truncated */
+
+typedef struct {
+    ngx_http_get_variable_pt   get_handler;
+    uintptr_t                  data;
+} ngx_http_anon_wrap_t;
+
+
+static ngx_int_t ngx_http_anon_remote_addr_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_anon_wrapped_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_http_variable_t *ngx_http_anon_find_variable(ngx_conf_t *cf,
+    ngx_str_t *name);
+
+
+static ngx_http_variable_t  ngx_http_anon_vars[] = {
+
+    { ngx_string("anon_remote_addr"), NULL,
+      ngx_http_anon_remote_addr_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+/* variables whose values carry the client address */
+
+static ngx_str_t  ngx_http_anon_flushed[] = {
+    ngx_string("remote_addr"),
+    ngx_string("binary_remote_addr"),
+    ngx_string("realip_remote_addr"),
+    ngx_string("proxy_protocol_addr"),
+    ngx_string("proxy_add_x_forwarded_for"),
+    ngx_string("anon_remote_addr"),
+    ngx_null_string
+};
+
+
+/* variables that carry addresses other than c->sockaddr's */
+
+static ngx_str_t  ngx_http_anon_wrapped[] = {
+    ngx_string("realip_remote_addr"),
+    ngx_string("proxy_add_x_forwarded_for"),
+    ngx_null_string
+};
+
+
+ngx_int_t
+ngx_http_anon_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_anon_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
+{
+    ngx_int_t              index, *ip;
+    ngx_str_t             *name;
+    ngx_http_variable_t   *v;
+    ngx_http_anon_wrap_t  *w;
+
+    if (!amcf->enabled) {
+        return NGX_OK;
+    }
+
+    for (name = ngx_http_anon_flushed; name->len; name++) {
+
+        /* only variables that exist: another module's may be absent */
+
+        if (ngx_http_anon_find_variable(cf, name) == NULL) {
+            continue;
+        }
+
+        index = ngx_http_get_variable_index(cf, name);
+        if (index == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        ip = ngx_array_push(&amcf->indexes);
+        if (ip == NULL) {
+            return NGX_ERROR;
+        }
+
+        *ip = index;
+    }
+
+    for (name = ngx_http_anon_wrapped; name->len; name++) {
+
+        v = ngx_http_anon_find_variable(cf, name);
+
+        if (v == NULL || v->get_handler == NULL
+            || v->get_handler == ngx_http_anon_wrapped_variable)
+        {
+            continue;
+        }
+
+        w = ngx_palloc(cf->pool, sizeof(ngx_http_anon_wrap_t));
+        if (w == NULL) {
+            return NGX_ERROR;
+        }
+
+        w->get_handler = v->get_handler;
+        w->data = v->data;
+
+        v->get_handler = ngx_http_anon_wrapped_variable;
+        v->data = (uintptr_t) w;
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_anon_flush_variables(ngx_http_request_t *r)
+{
+    ngx_int_t                  *index;
+    ngx_uint_t                  i;
+    ngx_http_variable_value_t  *v;
+    ngx_http_anon_main_conf_t  *amcf;
+
+    /*
+     * Values read before the swap are cached in r->variables, which
+     * subrequests share; the next reader computes them again.
+     */
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
+
+    index = amcf->indexes.elts;
+
+    for (i = 0; i < amcf->indexes.nelts; i++) {
+        v = &r->variables[index[i]];
+        v->valid = 0;
+        v->not_found = 0;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_anon_remote_addr_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    ngx_sockaddr_t             sa;
+    ngx_connection_t          *c;
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    c = r->connection;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (c->socklen > sizeof(sa)) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(&sa, c->sockaddr, c->socklen);
+
+    if (ngx_http_anon_truncate_sockaddr(&sa.sockaddr, alcf->prefix4,
+                                        alcf->prefix6)
+        != NGX_OK)
+    {
+#if (NGX_HAVE_UNIX_DOMAIN)
+        if (c->sockaddr->sa_family == AF_UNIX) {
+            v->len = c->addr_text.len;
+            v->data = c->addr_text.data;
+            goto done;
+        }
+#endif
+
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sock_ntop(&sa.sockaddr, c->socklen, p, NGX_SOCKADDR_STRLEN,
+                           0);
+    v->data = p;
+
+#if (NGX_HAVE_UNIX_DOMAIN)
+done:
+#endif
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_anon_wrapped_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_anon_wrap_t *w = (ngx_http_anon_wrap_t *) data;
+
+    u_char                 *p;
+    size_t                  len;
+    ngx_http_anon_state_t  *st;
+
+    if (w->get_handler(r, v, w->data) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (v->not_found || !v->valid) {
+        return NGX_OK;
+    }
+
+    st = ngx_http_anon_get_state(r);
+
+    if (st == NULL || !st->active) {
+        return NGX_OK;
+    }
+
+    len = ngx_anon_scrub(NULL, v->data, v->len, st->prefix4, st->prefix6);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_anon_scrub(p, v->data, v->len, st->prefix4, st->prefix6);
+
+    v->len = len;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+static ngx_http_variable_t *
+ngx_http_anon_find_variable(ngx_conf_t *cf, ngx_str_t *name)
+{
+    ngx_uint_t                  i;
+    ngx_hash_key_t             *key;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    key = cmcf->variables_keys->keys.elts;
+
+    for (i = 0; i < cmcf->variables_keys->keys.nelts; i++) {
+        if (name->len == key[i].key.len
+            && ngx_strncmp(name->data, key[i].key.data, name->len) == 0)
+        {
+            return key[i].value;
+        }
+    }
+
+    return NULL;
+}
