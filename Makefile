@@ -94,8 +94,8 @@ run: $(MODULE)
 	@mkdir -p $(RUN_PREFIX)/logs $(RUN_PREFIX)/modules
 	@ln -sf $(MODULE) $(RUN_PREFIX)/modules/
 	@$(NGINX_BIN) -p $(RUN_PREFIX)/ -c $(CURDIR)/docs/examples/nginx.conf -t -q
-	@echo "nginx with ngx_http_anon_module on 127.0.0.1:8080 (anon on)," \
-	      "127.0.0.1:8081 (anon off); access log below; Ctrl-C stops"
+	@echo "nginx with ngx_http_anon_module: 127.0.0.1:8080 anon on," \
+	      "8081 off, 8082 strict; access log below; Ctrl-C stops"
 	exec $(NGINX_BIN) -p $(RUN_PREFIX)/ -c $(CURDIR)/docs/examples/nginx.conf
 
 clean:

@@ -22,6 +22,7 @@ sub parse_ip6 {
         @tail = ($o[0] << 8 | $o[1], $o[2] << 8 | $o[3]);
         $s =~ s/(?<=[0-9a-f]):\z//;
     }
+    return () if $s !~ /:/ || $s =~ /:::/;
     my @part = split /::/, $s, -1;
     return () if @part > 2;
     my @l = grep { length } split /:/, $part[0];
@@ -132,7 +133,7 @@ sub random_addresses {
               $f eq 'ipv4'      ? $v4
             : $f eq 'ipv6_doc'  ? canonical($hex->(0x2001, 0xdb8, @r[2, 3],
                 ($r[4] & 1 ? (0, 0) : @r[4, 5]), @r[6, 7]))
-            : $f eq 'ipv6'      ? $hex->(0x2400 + $r[1] % 0xb00, @r[2 .. 7])
+            : $f eq 'ipv6'      ? $hex->(0x2400 + $r[0] % 0xb00, @r[1 .. 7])
             : $f eq 'ipv6_long' ? join(':', map { sprintf '%04X', $_ }
                 0x2a00 + $r[1] % 256, $r[2], 0, 0, @r[4 .. 7])
             : $f eq 'mapped'    ? "::ffff:$v4"
