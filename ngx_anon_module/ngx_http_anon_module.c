@@ -19,6 +19,7 @@ static void ngx_http_anon_restore(ngx_http_anon_state_t *st);
 static void ngx_http_anon_cleanup(void *data);
 static void ngx_http_anon_blank(ngx_connection_t *c);
 static ngx_int_t ngx_http_anon_post_read_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_rewrite_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_preaccess_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_realip_handler(ngx_http_request_t *r);
@@ -50,6 +51,10 @@ static ngx_conf_enum_t  ngx_http_anon_modes[] = {
 static ngx_uint_t  ngx_http_anon_prefix4_max = 32;
 static ngx_uint_t  ngx_http_anon_prefix6_max = 128;
 
+/* the prefixes of the variables that show a header or an argument */
+static ngx_str_t  ngx_http_anon_headers_prefix = ngx_string("http_");
+static ngx_str_t  ngx_http_anon_args_prefix = ngx_string("arg_");
+
 
 static ngx_command_t  ngx_http_anon_commands[] = {
 
@@ -73,6 +78,20 @@ static ngx_command_t  ngx_http_anon_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_anon_loc_conf_t, prefix6),
       &ngx_http_anon_prefix6_max },
+
+    { ngx_string("anon_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_anon_names,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_anon_loc_conf_t, headers),
+      &ngx_http_anon_headers_prefix },
+
+    { ngx_string("anon_args"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_anon_names,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_anon_loc_conf_t, args),
+      &ngx_http_anon_args_prefix },
 
       ngx_null_command
 };
@@ -375,7 +394,7 @@ ngx_http_anon_post_read_handler(ngx_http_request_t *r)
 
 
 static ngx_int_t
-ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
+ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
 {
     ngx_http_anon_state_t     *st;
     ngx_http_anon_loc_conf_t  *alcf;
@@ -403,7 +422,36 @@ ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
+    if (ngx_http_anon_apply(r, alcf) != NGX_OK
+        || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    /* the location is known: its argument list applies from now on */
+
+    rc = ngx_http_anon_server_rewrite_handler(r);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (alcf->mode != NGX_HTTP_ANON_OFF
+        && ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ARGS)
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -454,7 +502,10 @@ ngx_http_anon_realip_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
+    if (ngx_http_anon_apply(r, alcf) != NGX_OK
+        || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -473,7 +524,10 @@ ngx_http_anon_precontent_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
+    if (ngx_http_anon_apply(r, alcf) != NGX_OK
+        || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -507,6 +561,17 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "anon: client address blanked for logging");
         ngx_http_anon_blank(r->connection);
+        ngx_http_anon_flush_variables(r);
+    }
+
+    if (ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "anon: request line blanked for logging");
+        r->args.len = 0;
+        r->unparsed_uri.len = 0;
+        r->request_line.len = 0;
         ngx_http_anon_flush_variables(r);
     }
 
@@ -662,6 +727,8 @@ ngx_http_anon_create_loc_conf(ngx_conf_t *cf)
     conf->mode = NGX_CONF_UNSET_UINT;
     conf->prefix4 = NGX_CONF_UNSET_UINT;
     conf->prefix6 = NGX_CONF_UNSET_UINT;
+    conf->headers = NGX_CONF_UNSET_PTR;
+    conf->args = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -673,9 +740,31 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_anon_loc_conf_t *prev = parent;
     ngx_http_anon_loc_conf_t *conf = child;
 
+    ngx_http_anon_main_conf_t  *amcf;
+
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_ANON_OFF);
     ngx_conf_merge_uint_value(conf->prefix4, prev->prefix4, 16);
     ngx_conf_merge_uint_value(conf->prefix6, prev->prefix6, 32);
+
+    if (conf->headers == NGX_CONF_UNSET_PTR
+        || conf->args == NGX_CONF_UNSET_PTR)
+    {
+        amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_anon_module);
+
+        if (amcf->default_headers == NULL) {
+            amcf->default_headers = ngx_http_anon_default_names(cf, 0);
+            amcf->default_args = ngx_http_anon_default_names(cf, 1);
+
+            if (amcf->default_headers == NULL || amcf->default_args == NULL)
+            {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        ngx_conf_merge_ptr_value(conf->headers, prev->headers,
+                                 amcf->default_headers);
+        ngx_conf_merge_ptr_value(conf->args, prev->args, amcf->default_args);
+    }
 
     return NGX_CONF_OK;
 }
@@ -692,7 +781,9 @@ ngx_http_anon_init(ngx_conf_t *cf)
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_anon_module);
 
-    if (ngx_http_anon_init_variables(cf, amcf) != NGX_OK) {
+    if (ngx_http_anon_init_variables(cf, amcf) != NGX_OK
+        || (amcf->enabled && ngx_http_anon_init_names(cf, amcf) != NGX_OK))
+    {
         return NGX_ERROR;
     }
 
@@ -722,7 +813,7 @@ ngx_http_anon_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    *h = ngx_http_anon_rewrite_handler;
+    *h = ngx_http_anon_server_rewrite_handler;
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
     if (h == NULL) {

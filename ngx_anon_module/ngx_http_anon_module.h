@@ -22,6 +22,8 @@ typedef struct {
     ngx_uint_t                 mode;
     ngx_uint_t                 prefix4;
     ngx_uint_t                 prefix6;
+    ngx_array_t               *headers;          /* of ngx_str_t */
+    ngx_array_t               *args;             /* of ngx_anon_name_t */
 } ngx_http_anon_loc_conf_t;
 
 
@@ -30,7 +32,20 @@ typedef struct {
 
     /* variables whose cached values change with the client address */
     ngx_array_t                indexes;          /* of ngx_int_t */
+
+    ngx_array_t               *default_headers;
+    ngx_array_t               *default_args;
 } ngx_http_anon_main_conf_t;
+
+
+#define NGX_HTTP_ANON_SCRUB_ARGS     1
+#define NGX_HTTP_ANON_SCRUB_HEADERS  2
+#define NGX_HTTP_ANON_SCRUB_ALL      3
+
+
+typedef struct {
+    ngx_uint_t                 scrubbed;         /* NGX_HTTP_ANON_SCRUB_* */
+} ngx_http_anon_ctx_t;
 
 
 /*
@@ -60,6 +75,14 @@ typedef struct {
 ngx_http_anon_state_t *ngx_http_anon_get_state(ngx_http_request_t *r);
 ngx_int_t ngx_http_anon_truncate_sockaddr(struct sockaddr *sa,
     ngx_uint_t prefix4, ngx_uint_t prefix6);
+ngx_int_t ngx_http_anon_scrub_request(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t what);
+char *ngx_http_anon_names(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_anon_init_names(ngx_conf_t *cf,
+    ngx_http_anon_main_conf_t *amcf);
+ngx_array_t *ngx_http_anon_default_names(ngx_conf_t *cf, ngx_uint_t args);
+ngx_int_t ngx_http_anon_flush_index(ngx_conf_t *cf,
+    ngx_http_anon_main_conf_t *amcf, ngx_str_t *name);
 ngx_int_t ngx_http_anon_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_anon_init_variables(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);

@@ -81,7 +81,6 @@ ngx_http_anon_add_variables(ngx_conf_t *cf)
 ngx_int_t
 ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
 {
-    ngx_int_t              index, *ip;
     ngx_str_t             *name;
     ngx_http_variable_t   *v;
     ngx_http_anon_wrap_t  *w;
@@ -94,21 +93,11 @@ ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
 
         /* only variables that exist: another module's may be absent */
 
-        if (ngx_http_anon_find_variable(cf, name) == NULL) {
-            continue;
-        }
-
-        index = ngx_http_get_variable_index(cf, name);
-        if (index == NGX_ERROR) {
+        if (ngx_http_anon_find_variable(cf, name) != NULL
+            && ngx_http_anon_flush_index(cf, amcf, name) != NGX_OK)
+        {
             return NGX_ERROR;
         }
-
-        ip = ngx_array_push(&amcf->indexes);
-        if (ip == NULL) {
-            return NGX_ERROR;
-        }
-
-        *ip = index;
     }
 
     for (name = ngx_http_anon_wrapped; name->len; name++) {
@@ -132,6 +121,37 @@ ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
         v->get_handler = ngx_http_anon_wrapped_variable;
         v->data = (uintptr_t) w;
     }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_anon_flush_index(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf,
+    ngx_str_t *name)
+{
+    ngx_int_t   index, *ip;
+    ngx_uint_t  i;
+
+    index = ngx_http_get_variable_index(cf, name);
+    if (index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    ip = amcf->indexes.elts;
+
+    for (i = 0; i < amcf->indexes.nelts; i++) {
+        if (ip[i] == index) {
+            return NGX_OK;
+        }
+    }
+
+    ip = ngx_array_push(&amcf->indexes);
+    if (ip == NULL) {
+        return NGX_ERROR;
+    }
+
+    *ip = index;
 
     return NGX_OK;
 }

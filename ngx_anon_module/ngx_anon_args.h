@@ -1,0 +1,51 @@
+
+/*
+ * Copyright (C) ngx_anon authors
+ */
+
+
+#ifndef _NGX_ANON_ARGS_H_INCLUDED_
+#define _NGX_ANON_ARGS_H_INCLUDED_
+
+
+#include <stddef.h>
+
+
+typedef struct {
+    const unsigned char  *data;
+    size_t                len;
+} ngx_anon_name_t;
+
+
+/* the sizes of the buffers ngx_anon_args_scrub() needs for len bytes */
+
+#define ngx_anon_args_dst_size(len)   (6 * (len) + 1)
+#define ngx_anon_args_work_size(len)  (3 * (len) + 1)
+
+
+/*
+ * Whether the query string "src" (without "?") has an argument with one of
+ * the names: a cheap test before ngx_anon_args_scrub().
+ */
+int ngx_anon_args_match(const unsigned char *src, size_t len,
+    const ngx_anon_name_t *names, size_t nnames);
+
+/*
+ * Truncate every address in the values of the named arguments of a query
+ * string or a form-encoded body.  Arguments are separated by "&"; names
+ * match after percent-decoding, case-insensitively.  A value is decoded
+ * (percent-escapes, repeatedly, so that double encoding cannot hide an
+ * address; "+" as a space) and scrubbed with ngx_anon_scrub(); if that
+ * changes it, the value is replaced by the percent-encoded scrubbed text,
+ * otherwise the original bytes are kept.
+ *
+ * "dst" holds ngx_anon_args_dst_size(len) bytes, "work" is scratch space
+ * of ngx_anon_args_work_size(len) bytes.  Returns the length written to
+ * dst; 0 with len > 0 means nothing changed and nothing needs rewriting.
+ */
+size_t ngx_anon_args_scrub(unsigned char *dst, const unsigned char *src,
+    size_t len, const ngx_anon_name_t *names, size_t nnames,
+    unsigned prefix4, unsigned prefix6, unsigned char *work);
+
+
+#endif /* _NGX_ANON_ARGS_H_INCLUDED_ */

@@ -1,0 +1,425 @@
+
+/*
+ * Copyright (C) ngx_anon authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_anon_args.h"
+#include "ngx_anon_scrub.h"
+#include "ngx_http_anon_module.h"
+
+
+static ngx_int_t ngx_http_anon_scrub_headers(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+static ngx_int_t ngx_http_anon_scrub_query(ngx_http_request_t *r,
+    ngx_str_t *s, size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf);
+static ngx_int_t ngx_http_anon_scrub_args(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+static ngx_array_t *ngx_http_anon_name_list(ngx_conf_t *cf,
+    ngx_str_t *names, ngx_uint_t n, ngx_str_t *prefix);
+
+
+static ngx_str_t  ngx_http_anon_default_headers[] = {
+    ngx_string("x-forwarded-for"),
+    ngx_string("x-real-ip"),
+    ngx_string("forwarded"),
+    ngx_string("true-client-ip"),
+    ngx_string("cf-connecting-ip"),
+    ngx_string("x-client-ip"),
+    ngx_null_string
+};
+
+
+static ngx_str_t  ngx_http_anon_default_args[] = {
+    ngx_string("cip"),
+    ngx_null_string
+};
+
+
+/* variables that show the request line or the arguments */
+
+static ngx_str_t  ngx_http_anon_args_variables[] = {
+    ngx_string("args"),
+    ngx_string("query_string"),
+    ngx_string("request_uri"),
+    ngx_string("request"),
+    ngx_null_string
+};
+
+
+ngx_int_t
+ngx_http_anon_scrub_request(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t what)
+{
+    ngx_http_anon_ctx_t  *ctx;
+
+    /*
+     * Headers are shared with subrequests and a subrequest's arguments
+     * come from the configuration, so the main request is scrubbed once:
+     * the arguments in the rewrite phase, before access checks can log
+     * the request line, the headers once realip has read them.  Again
+     * after an internal redirect, which clears the context and may bring
+     * another location's lists.
+     */
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
+
+    if (ctx) {
+        what &= ~ctx->scrubbed;
+
+        if (what == 0) {
+            return NGX_OK;
+        }
+    }
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_anon_ctx_t));
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_anon_module);
+    }
+
+    if ((what & NGX_HTTP_ANON_SCRUB_HEADERS)
+        && alcf->headers
+        && ngx_http_anon_scrub_headers(r, alcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if ((what & NGX_HTTP_ANON_SCRUB_ARGS)
+        && alcf->args
+        && ngx_http_anon_scrub_args(r, alcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->scrubbed |= what;
+
+    ngx_http_anon_flush_variables(r);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_anon_scrub_headers(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_str_t        *name;
+    ngx_uint_t        i, j;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    name = alcf->headers->elts;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        for (j = 0; j < alcf->headers->nelts; j++) {
+            if (h[i].key.len == name[j].len
+                && ngx_strncmp(h[i].lowcase_key, name[j].data, name[j].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (j == alcf->headers->nelts) {
+            continue;
+        }
+
+        len = ngx_anon_scrub(NULL, h[i].value.data, h[i].value.len,
+                             alcf->prefix4, alcf->prefix6);
+
+        p = ngx_pnalloc(r->pool, len + 1);
+        if (p == NULL) {
+            h[i].value.len = 0;
+            return NGX_ERROR;
+        }
+
+        ngx_anon_scrub(p, h[i].value.data, h[i].value.len,
+                       alcf->prefix4, alcf->prefix6);
+        p[len] = '\0';
+
+        /*
+         * Only the value changes: the X-Forwarded-For array and x_real_ip
+         * point to the same element, and upstream modules copy it.
+         */
+
+        h[i].value.len = len;
+        h[i].value.data = p;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_anon_scrub_args(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf)
+{
+    u_char  *q, *sp;
+
+    if (ngx_http_anon_scrub_query(r, &r->args, 0, r->args.len, alcf)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* what the client sent: $request_uri, $request, the error log */
+
+    q = ngx_strlchr(r->unparsed_uri.data,
+                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+
+    if (q && ngx_http_anon_scrub_query(r, &r->unparsed_uri,
+                                       q + 1 - r->unparsed_uri.data,
+                                       r->unparsed_uri.len, alcf)
+             != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    q = ngx_strlchr(r->request_line.data,
+                    r->request_line.data + r->request_line.len, '?');
+
+    if (q == NULL) {
+        return NGX_OK;
+    }
+
+    /* the query ends at the space before the protocol, if there is one */
+
+    for (sp = r->request_line.data + r->request_line.len; sp > q; sp--) {
+        if (sp[-1] == ' ') {
+            sp--;
+            break;
+        }
+    }
+
+    if (sp == q) {
+        sp = r->request_line.data + r->request_line.len;
+    }
+
+    return ngx_http_anon_scrub_query(r, &r->request_line,
+                                     q + 1 - r->request_line.data,
+                                     sp - r->request_line.data, alcf);
+}
+
+
+static ngx_int_t
+ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
+    size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf)
+{
+    u_char  *dst, *work;
+    size_t   len, n;
+
+    len = end - start;
+
+    if (len == 0
+        || !ngx_anon_args_match(s->data + start, len, alcf->args->elts,
+                                alcf->args->nelts))
+    {
+        return NGX_OK;
+    }
+
+    work = ngx_pnalloc(r->pool, ngx_anon_args_work_size(len));
+    if (work == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst = ngx_pnalloc(r->pool,
+                      start + ngx_anon_args_dst_size(len) + s->len - end);
+    if (dst == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_anon_args_scrub(dst + start, s->data + start, len,
+                            alcf->args->elts, alcf->args->nelts,
+                            alcf->prefix4, alcf->prefix6, work);
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    ngx_memcpy(dst, s->data, start);
+    ngx_memcpy(dst + start + n, s->data + end, s->len - end);
+
+    s->len = start + n + s->len - end;
+    s->data = dst;
+
+    return NGX_OK;
+}
+
+
+char *
+ngx_http_anon_names(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t     *value;
+    ngx_array_t  **a;
+
+    a = (ngx_array_t **) (p + cmd->offset);
+
+    if (*a != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        *a = NULL;
+        return NGX_CONF_OK;
+    }
+
+    *a = ngx_http_anon_name_list(cf, &value[1], cf->args->nelts - 1,
+                                 cmd->post);
+    if (*a == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_anon_init_names(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
+{
+    ngx_str_t  *name;
+
+    for (name = ngx_http_anon_args_variables; name->len; name++) {
+        if (ngx_http_anon_flush_index(cf, amcf, name) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_array_t *
+ngx_http_anon_default_names(ngx_conf_t *cf, ngx_uint_t args)
+{
+    ngx_str_t   *name;
+    ngx_uint_t   n;
+
+    static ngx_str_t  http = ngx_string("http_");
+    static ngx_str_t  arg = ngx_string("arg_");
+
+    name = args ? ngx_http_anon_default_args : ngx_http_anon_default_headers;
+
+    for (n = 0; name[n].len; n++) { /* void */ }
+
+    return ngx_http_anon_name_list(cf, name, n, args ? &arg : &http);
+}
+
+
+static ngx_array_t *
+ngx_http_anon_name_list(ngx_conf_t *cf, ngx_str_t *names, ngx_uint_t n,
+    ngx_str_t *prefix)
+{
+    u_char                     *p;
+    ngx_str_t                  *s, var;
+    ngx_uint_t                  i, j, args;
+    ngx_array_t                *a;
+    ngx_anon_name_t            *an;
+    ngx_http_anon_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_anon_module);
+
+    args = (prefix->data[0] == 'a');
+
+    a = ngx_array_create(cf->pool, n, args ? sizeof(ngx_anon_name_t)
+                                           : sizeof(ngx_str_t));
+    if (a == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+
+        for (j = 0; j < names[i].len; j++) {
+            if (names[i].data[j] <= ' ' || names[i].data[j] >= 0x7f
+                || ngx_strchr("\"(),/:;<=>?@[\\]{}&%+", names[i].data[j]))
+            {
+                break;
+            }
+        }
+
+        if (names[i].len == 0 || j < names[i].len
+            || ngx_strcmp(names[i].data, "off") == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid name \"%V\"", &names[i]);
+            return NULL;
+        }
+
+        /* the $http_ or $arg_ variable of the name, to flush its value */
+
+        var.len = prefix->len + names[i].len;
+        var.data = ngx_pnalloc(cf->pool, var.len);
+        if (var.data == NULL) {
+            return NULL;
+        }
+
+        p = ngx_cpymem(var.data, prefix->data, prefix->len);
+
+        for (j = 0; j < names[i].len; j++) {
+            p[j] = ngx_tolower(names[i].data[j]);
+
+            if (!args && p[j] == '-') {
+                p[j] = '_';
+            }
+        }
+
+        if (ngx_http_anon_flush_index(cf, amcf, &var) != NGX_OK) {
+            return NULL;
+        }
+
+        if (args) {
+            an = ngx_array_push(a);
+            if (an == NULL) {
+                return NULL;
+            }
+
+            an->data = names[i].data;
+            an->len = names[i].len;
+            continue;
+        }
+
+        s = ngx_array_push(a);
+        if (s == NULL) {
+            return NULL;
+        }
+
+        s->len = names[i].len;
+        s->data = ngx_pnalloc(cf->pool, s->len);
+        if (s->data == NULL) {
+            return NULL;
+        }
+
+        ngx_strlow(s->data, names[i].data, s->len);
+    }
+
+    return a;
+}
