@@ -9,7 +9,6 @@
 
 
 #include <stddef.h>
-#include <stdint.h>
 
 
 /*
@@ -48,6 +47,10 @@ void ngx_anon_addr_truncate4(unsigned char *a4, unsigned prefix4);
  * the embedded address is zeroed.  Teredo keeps its /32 prefix only, and the
  * local-use NAT64 prefix 64:ff9b:1::/48 keeps its /48 only: the position of
  * the IPv4 address inside it depends on the operator's prefix length.
+ * ISATAP keeps min(prefix6, 64) bits of its prefix, its marker and the
+ * IPv4 rule.  If truncation turns the address into another form (2003::/16
+ * cut to 15 bits is 2002::, 6to4), the rule of the new form applies too,
+ * so truncation is idempotent and only ever keeps fewer bits.
  */
 void ngx_anon_addr_truncate6(unsigned char *a6, unsigned prefix4,
     unsigned prefix6);
@@ -56,15 +59,18 @@ void ngx_anon_addr_truncate6(unsigned char *a6, unsigned prefix4,
  * Parse a textual IPv4 (dotted quad) or IPv6 address (RFC 4291 forms, with
  * an optional trailing dotted quad); no brackets, ports or zone ids.
  * Returns 4 or 16 (the number of bytes written to "addr", which must hold
- * 16), or 0 if the text is not exactly one address.
+ * 16), or 0 if the text is not exactly one address; "addr" is then left
+ * untouched.  Parts with leading zeros ("01") are refused: they are octal
+ * to some parsers.
  */
 size_t ngx_anon_addr_parse(const unsigned char *p, size_t len,
     unsigned char *addr);
 
 /*
- * Print an address the way nginx does (ngx_sock_ntop(): lowercase,
- * longest zero run compressed, mapped and compatible addresses with a
- * dotted quad).  "alen" is 4 or 16; "buf" holds NGX_ANON_ADDR_STRLEN bytes.
+ * Print an address the way nginx does (ngx_sock_ntop(): lowercase, the
+ * first longest zero run compressed, a trailing dotted quad when that run
+ * starts the address and is five groups before ffff, six groups, or seven
+ * groups with neither of the last two bytes being 0 and 1 respectively).  "alen" is 4 or 16; "buf" holds NGX_ANON_ADDR_STRLEN bytes.
  * Returns the number of bytes written (no NUL), 0 if alen is wrong.
  */
 size_t ngx_anon_addr_format(const unsigned char *addr, size_t alen,
