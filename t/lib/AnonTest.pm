@@ -27,39 +27,67 @@ AnonTest - integration-test harness for ngx_http_anon_module
 
 =head1 METHODS
 
-B<new>(module => 1|0|PATH, log_level => 'info'): temp dir (0755, kept if
-$ENV{ANON_TEST_LEAVE}); module from $ENV{ANON_MODULE}, nginx from
-$ENV{NGINX_BIN}.  B<dir>, B<port>(NAME): a free 127.0.0.1 port per name,
-held (bound) until nginx starts; ports 'recorder' and 'fastcgi' are the
-helper servers'.
+=over
 
-B<write_conf>(TEMPLATE [, FILE]) substitutes %%PORT_n%%, %%TESTDIR%%,
-%%MODULE%% (load_module line), %%GLOBALS%% (load_module, pid, error_log
-TESTDIR/error.log LEVEL, daemon off, master_process on, worker_processes
-1), %%TEMPS%% (*_temp_path inside TESTDIR, for http{}), %%RECORDER%% and
-%%FASTCGI%% (127.0.0.1:port; using them makes run() start the server).
-B<run>, B<stop>, B<reload>([TEMPLATE]) (true once new workers serve),
-B<reopen>, B<worker_pids>; B<nginx_t>(TEMPLATE) returns (exit code,
-output) of nginx -t.  Everything stops on DESTROY and at END.
+=item new(module => 1|0|PATH, log_level => 'info')
 
-B<recorded>: raw requests seen by the recording upstream (recorder.log);
-B<fastcgi_params_seen>: one { NAME => VALUE } per FastCGI request.
+Temp dir (0755; kept and shown if $ENV{ANON_TEST_LEAVE}).  Module 1 is
+$ENV{ANON_MODULE} or build/ngx_http_anon_module.so; nginx is
+$ENV{NGINX_BIN} or /usr/sbin/nginx.  B<dir> returns the directory.
 
-Client (DEST is a port or { port, peer => '::1', local => '127.3.4.5',
-timeout => 5 }; header values may be array refs): B<http_get>(DEST, URI,
-%HEADERS), B<http_raw>(DEST, BYTES), B<http_keepalive>(DEST, [[URI,
-\%HEADERS], ...]) returning one raw response per request.
+=item port(NAME)
 
-Logs: B<file>(NAME), B<access_log>([NAME]), B<error_log>([NAME]),
-B<wait_for_log>(NAME, REGEX [, TIMEOUT]), B<all_texts> (every TESTDIR/*.log).
-B<done_checks>(ignore => REGEX) stops nginx and adds one test: no
-[alert]/[emerg]/[crit] or crash line in error.log, clean exit.
+A free 127.0.0.1 (and [::1]) port per NAME, bound until nginx starts.
+Names 'recorder' and 'fastcgi' belong to the helper servers.
 
-Exported functions: B<parse_response>(RAW) -> (status, \%headers with
-lower-case names, decoded body); B<random_addresses>(N, SEED) -> list of
-{ text, form, canonical, v4 }; B<leak_forms>(TEXT); B<leaks>(TEXT,
-@ADDRS) -> the addresses found as whole tokens; B<canonical>(TEXT) -> as
-nginx prints it.  See AnonTest::Addr.
+=item write_conf(TEMPLATE), write_file(NAME, TEMPLATE)
+
+Write TESTDIR/nginx.conf or another file, replacing %%PORT_n%%,
+%%TESTDIR%%, %%MODULE%% (the load_module line or nothing), %%GLOBALS%%
+(load_module, pid, error_log TESTDIR/error.log LEVEL, daemon off,
+master_process on, worker_processes 1), %%TEMPS%% (*_temp_path in
+TESTDIR, for http{}), %%RECORDER%% and %%FASTCGI%% (127.0.0.1:port;
+using one makes run() start that server).  Set access_log to a
+TESTDIR/*.log file (or off), else nginx uses /var/log/nginx.
+
+=item run, stop, reload([TEMPLATE]), reopen, worker_pids
+
+run() dies with error.log if nginx is not up within 5s; reload() is
+true once new workers replaced the old; stop() also ends the helpers
+and happens anyway on DESTROY, at END, or if the test is killed.
+
+=item nginx_t(TEMPLATE)
+
+(exit code, output) of nginx -t on that config; error.log untouched.
+
+=item recorded, fastcgi_params_seen
+
+Raw requests the recording upstream got; one { NAME => VALUE } per
+FastCGI request.
+
+=item http_get(DEST, URI, %HEADERS), http_raw(DEST, BYTES),
+http_keepalive(DEST, [[URI, \%HEADERS], ...])
+
+Raw response(s); DEST is a port or { port, peer => '::1', local =>
+'127.3.4.5', timeout => 5 }; a header value may be an array ref.  On
+timeout they return what arrived.
+
+=item file(NAME), access_log([NAME]), error_log([NAME]),
+wait_for_log(NAME, REGEX [, SECS]), all_texts
+
+File contents ('' if missing); wait_for_log returns them once REGEX
+matches (undef after 2s); all_texts joins every TESTDIR/*.log.
+
+=item done_checks(ignore => REGEX)
+
+Stops nginx, then one test: no [alert]/[emerg]/[crit], no "exited on
+signal" in error.log, clean exit status.
+
+=back
+
+Exported: B<parse_response>(RAW) gives (status, {lower-case name =>
+value}, de-chunked body); B<random_addresses>(N, SEED), B<leak_forms>,
+B<leaks>(TEXT, @ADDRS), B<canonical>: see AnonTest::Addr.
 
 =cut
 
@@ -69,6 +97,7 @@ use Carp qw(croak);
 use Cwd qw(abs_path);
 use Exporter qw(import);
 use File::Basename qw(dirname);
+use File::Path qw(make_path);
 use File::Temp ();
 use IO::Select;
 use IO::Socket::IP;
@@ -146,18 +175,20 @@ sub _var {
     }->{$name} // croak "unknown placeholder %%$name%%";
 }
 
-sub _write {
-    my ($self, $tpl, $file) = @_;
+sub write_file {    # substituted TEMPLATE to TESTDIR/NAME; returns the text
+    my ($self, $name, $tpl) = @_;
     (my $text = $tpl) =~ s/%%(\w+)%%/$self->_var($1)/ge;
-    open my $fh, '>', "$self->{dir}/$file" or croak "$file: $!";
+    my $path = "$self->{dir}/$name";
+    make_path(dirname($path), { mode => 0755 });
+    open my $fh, '>', $path or croak "$path: $!";
     print {$fh} $text;
-    close $fh or croak "$file: $!";
+    close $fh or croak "$path: $!";
     return $text;
 }
 
 sub write_conf {
-    my ($self, $tpl, $file) = @_;
-    $self->{conf} = $self->_write($tpl, $file // 'nginx.conf');
+    my ($self, $tpl) = @_;
+    $self->{conf} = $self->write_file('nginx.conf', $tpl);
     return $self;
 }
 
@@ -196,6 +227,15 @@ sub run {
             or POSIX::_exit(127);
     }
     $self->{pid} = $pid;
+    my $parent = $$;
+    my $dog = fork // croak "fork: $!";
+    if (!$dog) {    # watchdog: stops nginx if the test process is killed
+        $SIG{$_} = sub { POSIX::_exit(0) } for qw(TERM INT HUP);
+        sleep 0.2 while getppid() == $parent;
+        kill 'TERM', $pid;
+        POSIX::_exit(0);
+    }
+    $self->{watchdog} = $dog;
     my $end = time + 5;
     until ($self->_ready) {
         if (waitpid($pid, WNOHANG) == $pid) {
@@ -247,6 +287,7 @@ sub stop {
         $self->{status} = _reap($pid, 'QUIT', 10) // _reap($pid, 'TERM', 3)
             // _reap($pid, 'KILL', 3);
     }
+    _reap($_, 'TERM', 2) for grep { $_ } delete $self->{watchdog};
     for my $pid (values %{ $self->{servers} }) {
         _reap(-$pid, 'TERM', 2) // _reap(-$pid, 'KILL', 2);
         waitpid $pid, 0;
@@ -299,7 +340,7 @@ sub nginx_t {
     my ($self, $tpl) = @_;
     my $d = $self->{dir};
     local $self->{errlog} = 'nginx_t.err';
-    $self->_write($tpl, 'nginx_t.conf');
+    $self->write_file('nginx_t.conf', $tpl);
     my $pid = fork // croak "fork: $!";
     if (!$pid) {
         open STDOUT, '>', "$d/nginx_t.out";

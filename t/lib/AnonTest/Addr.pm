@@ -1,8 +1,30 @@
 package AnonTest::Addr;
 
-# Address helpers for the ngx_anon integration tests: deterministic
-# client addresses of every form, the strings that would reveal them,
-# and a whole-token leak search.  Documented in AnonTest.pm.
+=head1 NAME
+
+AnonTest::Addr - client addresses and leak search for the ngx_anon tests
+
+=head1 FUNCTIONS
+
+B<random_addresses>(N, SEED): N deterministic { text, form, canonical,
+v4 } hashes cycling through the forms ipv4, ipv6_doc (2001:db8::/32),
+ipv6, ipv6_long (upper case, uncompressed), mapped (::ffff:a.b.c.d),
+compat (::a.b.c.d), 6to4, teredo, nat64 (64:ff9b::a.b.c.d), isatap_ll
+(fe80::5efe:a.b.c.d) and isatap; v4 is the embedded client IPv4.
+
+B<canonical>(TEXT): the address as nginx prints it.  B<parse_ip6>(TEXT):
+8 integers or ().
+
+B<leak_forms>(TEXT): strings that reveal the whole address: TEXT, its
+canonical and uncompressed forms, and for embedded IPv4 the dotted
+address and its two hex groups ("c633:6407"; Teredo de-obfuscated).
+
+B<leaks>(TEXT, @ADDRS): those of @ADDRS (strings or { text }) found in
+TEXT as whole tokens, case-insensitively: no [0-9A-Fa-f.:] just before,
+no hex digit, ':' or '.digit' just after.  Dotted IPv4 may touch ':'
+("::ffff:" before, ":port" after); "hhhh:hhhh" may touch ':' too.
+
+=cut
 
 use strict;
 use warnings;
