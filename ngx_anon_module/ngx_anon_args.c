@@ -19,8 +19,6 @@ static int ngx_anon_args_named(const unsigned char *name, size_t len,
 static size_t ngx_anon_args_decode(unsigned char *dst,
     const unsigned char *src, size_t len, int plus);
 static int ngx_anon_args_hex(unsigned char ch);
-static size_t ngx_anon_args_encode(unsigned char *dst,
-    const unsigned char *src, size_t len);
 
 
 int
@@ -213,7 +211,7 @@ ngx_anon_args_hex(unsigned char ch)
 }
 
 
-static size_t
+size_t
 ngx_anon_args_encode(unsigned char *dst, const unsigned char *src,
     size_t len)
 {
@@ -230,13 +228,21 @@ ngx_anon_args_encode(unsigned char *dst, const unsigned char *src,
             || (ch >= '0' && ch <= '9')
             || ch == '-' || ch == '.' || ch == '_' || ch == '~')
         {
-            dst[n++] = ch;
+            if (dst) {
+                dst[n] = ch;
+            }
+
+            n++;
             continue;
         }
 
-        dst[n++] = '%';
-        dst[n++] = hex[ch >> 4];
-        dst[n++] = hex[ch & 0x0f];
+        if (dst) {
+            dst[n] = '%';
+            dst[n + 1] = hex[ch >> 4];
+            dst[n + 2] = hex[ch & 0x0f];
+        }
+
+        n += 3;
     }
 
     return n;

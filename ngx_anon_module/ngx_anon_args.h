@@ -47,5 +47,12 @@ size_t ngx_anon_args_scrub(unsigned char *dst, const unsigned char *src,
     size_t len, const ngx_anon_name_t *names, size_t nnames,
     unsigned prefix4, unsigned prefix6, unsigned char *work);
 
+/*
+ * Percent-encode everything but the unreserved characters of RFC 3986
+ * (a URI component).  With dst NULL, only the output length is returned.
+ */
+size_t ngx_anon_args_encode(unsigned char *dst, const unsigned char *src,
+    size_t len);
+
 
 #endif /* _NGX_ANON_ARGS_H_INCLUDED_ */

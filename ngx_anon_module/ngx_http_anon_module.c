@@ -93,6 +93,20 @@ static ngx_command_t  ngx_http_anon_commands[] = {
       offsetof(ngx_http_anon_loc_conf_t, args),
       &ngx_http_anon_args_prefix },
 
+    { ngx_string("anon_piwik_site"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_anon_piwik_site,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("anon_piwik_token_auth"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_anon_piwik_token,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -719,16 +733,23 @@ ngx_http_anon_create_loc_conf(ngx_conf_t *cf)
 {
     ngx_http_anon_loc_conf_t  *conf;
 
-    conf = ngx_palloc(cf->pool, sizeof(ngx_http_anon_loc_conf_t));
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_anon_loc_conf_t));
     if (conf == NULL) {
         return NULL;
     }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->piwik_token = { 0, NULL };
+     */
 
     conf->mode = NGX_CONF_UNSET_UINT;
     conf->prefix4 = NGX_CONF_UNSET_UINT;
     conf->prefix6 = NGX_CONF_UNSET_UINT;
     conf->headers = NGX_CONF_UNSET_PTR;
     conf->args = NGX_CONF_UNSET_PTR;
+    conf->piwik_site = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -745,6 +766,8 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_ANON_OFF);
     ngx_conf_merge_uint_value(conf->prefix4, prev->prefix4, 16);
     ngx_conf_merge_uint_value(conf->prefix6, prev->prefix6, 32);
+    ngx_conf_merge_uint_value(conf->piwik_site, prev->piwik_site, 0);
+    ngx_conf_merge_str_value(conf->piwik_token, prev->piwik_token, "");
 
     if (conf->headers == NGX_CONF_UNSET_PTR
         || conf->args == NGX_CONF_UNSET_PTR)

@@ -24,6 +24,8 @@ typedef struct {
     ngx_uint_t                 prefix6;
     ngx_array_t               *headers;          /* of ngx_str_t */
     ngx_array_t               *args;             /* of ngx_anon_name_t */
+    ngx_uint_t                 piwik_site;       /* 0: off */
+    ngx_str_t                  piwik_token;
 } ngx_http_anon_loc_conf_t;
 
 
@@ -83,6 +85,12 @@ ngx_int_t ngx_http_anon_init_names(ngx_conf_t *cf,
 ngx_array_t *ngx_http_anon_default_names(ngx_conf_t *cf, ngx_uint_t args);
 ngx_int_t ngx_http_anon_flush_index(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf, ngx_str_t *name);
+ngx_int_t ngx_http_anon_piwik_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+char *ngx_http_anon_piwik_site(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_anon_piwik_token(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_int_t ngx_http_anon_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_anon_init_variables(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);

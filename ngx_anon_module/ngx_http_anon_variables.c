@@ -33,6 +33,9 @@ static ngx_http_variable_t  ngx_http_anon_vars[] = {
     { ngx_string("anon_remote_addr"), NULL,
       ngx_http_anon_remote_addr_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("anon_piwik_args"), NULL,
+      ngx_http_anon_piwik_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
