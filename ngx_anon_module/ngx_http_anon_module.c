@@ -530,6 +530,7 @@ ngx_http_anon_realip_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_anon_precontent_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                  rc;
     ngx_http_anon_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
@@ -543,6 +544,11 @@ ngx_http_anon_precontent_handler(ngx_http_request_t *r)
            != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_anon_read_body(r, alcf);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     /* NGX_OK would skip the rest of the phase: try_files and mirror */

@@ -43,6 +43,7 @@ typedef struct {
 #define NGX_HTTP_ANON_SCRUB_ARGS     1
 #define NGX_HTTP_ANON_SCRUB_HEADERS  2
 #define NGX_HTTP_ANON_SCRUB_ALL      3
+#define NGX_HTTP_ANON_SCRUB_BODY     4
 
 
 typedef struct {
@@ -79,6 +80,8 @@ ngx_int_t ngx_http_anon_truncate_sockaddr(struct sockaddr *sa,
     ngx_uint_t prefix4, ngx_uint_t prefix6);
 ngx_int_t ngx_http_anon_scrub_request(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t what);
+ngx_int_t ngx_http_anon_read_body(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
 char *ngx_http_anon_names(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_anon_init_names(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);

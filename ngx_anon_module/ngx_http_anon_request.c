@@ -9,6 +9,7 @@
 #include <ngx_http.h>
 
 #include "ngx_anon_args.h"
+#include "ngx_anon_json.h"
 #include "ngx_anon_scrub.h"
 #include "ngx_http_anon_module.h"
 
@@ -19,8 +20,15 @@ static ngx_int_t ngx_http_anon_scrub_query(ngx_http_request_t *r,
     ngx_str_t *s, size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf);
 static ngx_int_t ngx_http_anon_scrub_args(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf);
+static ngx_uint_t ngx_http_anon_body_type(ngx_http_request_t *r);
+static void ngx_http_anon_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_scrub_body(ngx_http_request_t *r);
 static ngx_array_t *ngx_http_anon_name_list(ngx_conf_t *cf,
     ngx_str_t *names, ngx_uint_t n, ngx_str_t *prefix);
+
+
+#define NGX_HTTP_ANON_BODY_FORM  1
+#define NGX_HTTP_ANON_BODY_JSON  2
 
 
 static ngx_str_t  ngx_http_anon_default_headers[] = {
@@ -267,6 +275,233 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
 
     s->len = start + n + s->len - end;
     s->data = dst;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_anon_read_body(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
+{
+    ngx_int_t             rc;
+    ngx_http_anon_ctx_t  *ctx;
+
+    /*
+     * A tracking request sent as POST carries its arguments in the body:
+     * read it before the content handler, scrub it, and go on with the
+     * phases, as mirror does with its request body.
+     */
+
+    if (r != r->main || alcf->args == NULL
+        || (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked)
+        || ngx_http_anon_body_type(r) == 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_anon_ctx_t));
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_anon_module);
+    }
+
+    if (ctx->scrubbed & NGX_HTTP_ANON_SCRUB_BODY) {
+        return NGX_DECLINED;
+    }
+
+    ctx->scrubbed |= NGX_HTTP_ANON_SCRUB_BODY;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_anon_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    return NGX_DONE;
+}
+
+
+static ngx_uint_t
+ngx_http_anon_body_type(ngx_http_request_t *r)
+{
+    ngx_str_t  *type;
+
+    static ngx_str_t  form = ngx_string("application/x-www-form-urlencoded");
+    static ngx_str_t  json = ngx_string("application/json");
+    static ngx_str_t  text = ngx_string("text/plain");
+
+    if (r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    type = &r->headers_in.content_type->value;
+
+    if (type->len >= form.len
+        && ngx_strncasecmp(type->data, form.data, form.len) == 0)
+    {
+        return NGX_HTTP_ANON_BODY_FORM;
+    }
+
+    /* Matomo's bulk tracking; its JavaScript tracker may send text/plain */
+
+    if ((type->len >= json.len
+         && ngx_strncasecmp(type->data, json.data, json.len) == 0)
+        || (type->len >= text.len
+            && ngx_strncasecmp(type->data, text.data, text.len) == 0))
+    {
+        return NGX_HTTP_ANON_BODY_JSON;
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_http_anon_body_handler(ngx_http_request_t *r)
+{
+    if (ngx_http_anon_scrub_body(r) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->preserve_body = 1;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_anon_scrub_body(ngx_http_request_t *r)
+{
+    u_char                    *data, *dst, *work, *p;
+    off_t                      size;
+    size_t                     len, n;
+    ssize_t                    rd;
+    ngx_buf_t                 *b;
+    ngx_uint_t                 type;
+    ngx_chain_t               *cl;
+    ngx_http_request_body_t   *rb;
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    rb = r->request_body;
+
+    if (rb == NULL || rb->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+    type = ngx_http_anon_body_type(r);
+
+    size = 0;
+
+    for (cl = rb->bufs; cl; cl = cl->next) {
+        size += ngx_buf_size(cl->buf);
+    }
+
+    if (size == 0) {
+        return NGX_OK;
+    }
+
+    len = (size_t) size;
+
+    data = ngx_pnalloc(r->pool, len);
+    if (data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = data;
+
+    for (cl = rb->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!b->in_file) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        rd = ngx_read_file(b->file, p, b->file_last - b->file_pos,
+                           b->file_pos);
+
+        if (rd != b->file_last - b->file_pos) {
+            return NGX_ERROR;
+        }
+
+        p += rd;
+    }
+
+    if (type == NGX_HTTP_ANON_BODY_FORM) {
+        work = ngx_pnalloc(r->pool, ngx_anon_args_work_size(len));
+        dst = ngx_pnalloc(r->pool, ngx_anon_args_dst_size(len));
+
+        if (work == NULL || dst == NULL) {
+            return NGX_ERROR;
+        }
+
+        n = ngx_anon_args_scrub(dst, data, len, alcf->args->elts,
+                                alcf->args->nelts, alcf->prefix4,
+                                alcf->prefix6, work);
+
+    } else {
+        work = ngx_pnalloc(r->pool, ngx_anon_json_work_size(len));
+        dst = ngx_pnalloc(r->pool, ngx_anon_json_dst_size(len));
+
+        if (work == NULL || dst == NULL) {
+            return NGX_ERROR;
+        }
+
+        n = ngx_anon_json_scrub(dst, data, len, alcf->args->elts,
+                                alcf->args->nelts, alcf->prefix4,
+                                alcf->prefix6, work);
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = dst;
+    b->last = dst + n;
+    b->start = dst;
+    b->end = dst + n;
+    b->temporary = 1;
+    b->last_buf = 1;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    rb->bufs = cl;
+
+    /* the body proxied upstream is sent with its new length */
+
+    r->headers_in.content_length_n = n;
+
+    if (r->headers_in.content_length) {
+        p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        r->headers_in.content_length->value.len = ngx_sprintf(p, "%O",
+                                                    (off_t) n) - p;
+        r->headers_in.content_length->value.data = p;
+    }
 
     return NGX_OK;
 }
