@@ -26,6 +26,8 @@ DEB_PKGS    := nginx:/usr/sbin/nginx \
                perl:/usr/bin/prove \
                curl:/usr/bin/curl \
                nghttp2-client:/usr/bin/nghttp \
+               nodejs:/usr/bin/node \
+               npm:/usr/bin/npm \
                libmaxmind-db-writer-perl:/usr/share/perl5/MaxMind/DB/Writer.pm
 
 SRCS        := $(wildcard ngx_anon_module/*.c ngx_anon_module/*.h) config
@@ -85,8 +87,18 @@ $(BUILD)/check_anon: $(CORE_SRCS) $(UNIT_SRCS) $(wildcard t/unit/*.h) \
 unit: $(BUILD)/check_anon
 	$(BUILD)/check_anon
 
-integration: $(MODULE)
-	ANON_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) prove -I t/lib t/
+# the real Matomo client used by the tests, from the npm registry
+NODE_MODULES := $(BUILD)/npm/node_modules
+MATOMO_TRACKER := matomo-tracker@2.2.4
+
+$(NODE_MODULES)/matomo-tracker: $(BUILD)/.deps
+	mkdir -p $(BUILD)/npm
+	npm install --silent --no-audit --no-fund --prefix $(BUILD)/npm \
+	    $(MATOMO_TRACKER) >/dev/null
+
+integration: $(MODULE) $(NODE_MODULES)/matomo-tracker
+	ANON_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) \
+	    NODE_PATH=$(NODE_MODULES) prove -I t/lib t/
 
 test: unit integration
 
