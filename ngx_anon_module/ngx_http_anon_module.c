@@ -167,6 +167,41 @@ ngx_http_anon_get_state(ngx_http_request_t *r)
 }
 
 
+struct sockaddr *
+ngx_http_anon_original_addr(ngx_http_request_t *r, socklen_t *socklen)
+{
+    struct sockaddr        *sa;
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_anon_state_t  *st;
+
+    /*
+     * The client's address before any truncation: follow the swaps back
+     * from the newest, each of which replaced the address the one before
+     * it installed.  Swaps that are undone or were made by someone else
+     * (realip) end the chain.
+     */
+
+    sa = r->connection->sockaddr;
+    *socklen = r->connection->socklen;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+
+        if (cln->handler != ngx_http_anon_cleanup) {
+            continue;
+        }
+
+        st = cln->data;
+
+        if (st->active && st->anon_sockaddr == sa) {
+            sa = st->sockaddr;
+            *socklen = st->socklen;
+        }
+    }
+
+    return sa;
+}
+
+
 ngx_int_t
 ngx_http_anon_truncate_sockaddr(struct sockaddr *sa, ngx_uint_t prefix4,
     ngx_uint_t prefix6)

@@ -76,6 +76,8 @@ typedef struct {
 
 
 ngx_http_anon_state_t *ngx_http_anon_get_state(ngx_http_request_t *r);
+struct sockaddr *ngx_http_anon_original_addr(ngx_http_request_t *r,
+    socklen_t *socklen);
 ngx_int_t ngx_http_anon_truncate_sockaddr(struct sockaddr *sa,
     ngx_uint_t prefix4, ngx_uint_t prefix6);
 ngx_int_t ngx_http_anon_scrub_request(ngx_http_request_t *r,
