@@ -32,6 +32,7 @@ static char *ngx_http_anon(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_anon_prefix(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void *ngx_http_anon_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_anon_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_anon_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -93,6 +94,13 @@ static ngx_command_t  ngx_http_anon_commands[] = {
       offsetof(ngx_http_anon_loc_conf_t, args),
       &ngx_http_anon_args_prefix },
 
+    { ngx_string("anon_error_log"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_anon_main_conf_t, error_log),
+      NULL },
+
     { ngx_string("anon_piwik_site"),
       NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_anon_piwik_site,
@@ -116,7 +124,7 @@ static ngx_http_module_t  ngx_http_anon_module_ctx = {
     ngx_http_anon_init,                    /* postconfiguration */
 
     ngx_http_anon_create_main_conf,        /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_anon_init_main_conf,          /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -132,7 +140,7 @@ ngx_module_t  ngx_http_anon_module = {
     ngx_http_anon_commands,                /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_anon_init_module,             /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -757,7 +765,11 @@ ngx_http_anon_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     amcf->enabled = 0;
+     *     amcf->default_headers = NULL;
+     *     amcf->default_args = NULL;
      */
+
+    amcf->error_log = NGX_CONF_UNSET;
 
     if (ngx_array_init(&amcf->indexes, cf->pool, 8, sizeof(ngx_int_t))
         != NGX_OK)
@@ -766,6 +778,28 @@ ngx_http_anon_create_main_conf(ngx_conf_t *cf)
     }
 
     return amcf;
+}
+
+
+static char *
+ngx_http_anon_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_anon_main_conf_t *amcf = conf;
+
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    /* the error log uses the prefixes set at the http level */
+
+    alcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_anon_module);
+
+    amcf->prefix4 = (alcf->prefix4 == NGX_CONF_UNSET_UINT) ? 16
+                                                           : alcf->prefix4;
+    amcf->prefix6 = (alcf->prefix6 == NGX_CONF_UNSET_UINT) ? 32
+                                                           : alcf->prefix6;
+
+    ngx_conf_init_value(amcf->error_log, 0);
+
+    return NGX_CONF_OK;
 }
 
 
@@ -802,6 +836,7 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_anon_loc_conf_t *prev = parent;
     ngx_http_anon_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t   *clcf;
     ngx_http_anon_main_conf_t  *amcf;
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_ANON_OFF);
@@ -810,11 +845,25 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->piwik_site, prev->piwik_site, 0);
     ngx_conf_merge_str_value(conf->piwik_token, prev->piwik_token, "");
 
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_anon_module);
+
+    if (amcf->error_log) {
+
+        /* the core module's merge ran: this location's chain is final */
+
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+        if (clcf->error_log != &cf->cycle->new_log
+            && ngx_http_anon_wrap_log(cf->pool, clcf->error_log, amcf)
+               != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (conf->headers == NGX_CONF_UNSET_PTR
         || conf->args == NGX_CONF_UNSET_PTR)
     {
-        amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_anon_module);
-
         if (amcf->default_headers == NULL) {
             amcf->default_headers = ngx_http_anon_default_names(cf, 0);
             amcf->default_args = ngx_http_anon_default_names(cf, 1);

@@ -31,6 +31,11 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                 enabled;
+    ngx_flag_t                 error_log;
+
+    /* the http level's prefixes, for the error log */
+    ngx_uint_t                 prefix4;
+    ngx_uint_t                 prefix6;
 
     /* variables whose cached values change with the client address */
     ngx_array_t                indexes;          /* of ngx_int_t */
@@ -96,6 +101,9 @@ char *ngx_http_anon_piwik_site(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_anon_piwik_token(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_int_t ngx_http_anon_wrap_log(ngx_pool_t *pool, ngx_log_t *log,
+    ngx_http_anon_main_conf_t *amcf);
+ngx_int_t ngx_http_anon_init_module(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_anon_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_anon_init_variables(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);

@@ -1,0 +1,153 @@
+
+/*
+ * Copyright (C) ngx_anon authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_anon_scrub.h"
+#include "ngx_http_anon_module.h"
+
+
+/*
+ * Every node of an error_log chain gets this writer, which scrubs the
+ * formatted line and then does what the node did: call its own writer
+ * (syslog, memory) or write to its file.
+ */
+
+typedef struct {
+    ngx_log_writer_pt           writer;
+    void                       *wdata;
+    ngx_http_anon_main_conf_t  *amcf;
+} ngx_http_anon_log_wrap_t;
+
+
+static void ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level,
+    u_char *buf, size_t len);
+
+
+ngx_int_t
+ngx_http_anon_wrap_log(ngx_pool_t *pool, ngx_log_t *log,
+    ngx_http_anon_main_conf_t *amcf)
+{
+    ngx_http_anon_log_wrap_t  *wrap;
+
+    for ( /* void */ ; log; log = log->next) {
+
+        if (log->writer == ngx_http_anon_log_writer) {
+            continue;
+        }
+
+        wrap = ngx_palloc(pool, sizeof(ngx_http_anon_log_wrap_t));
+        if (wrap == NULL) {
+            return NGX_ERROR;
+        }
+
+        wrap->writer = log->writer;
+        wrap->wdata = log->wdata;
+        wrap->amcf = amcf;
+
+        log->writer = ngx_http_anon_log_writer;
+        log->wdata = wrap;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_anon_init_module(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                  i;
+    ngx_listening_t            *ls;
+    ngx_http_conf_ctx_t        *ctx;
+    ngx_http_anon_main_conf_t  *amcf;
+
+    ctx = (ngx_http_conf_ctx_t *) cycle->conf_ctx[ngx_http_module.index];
+
+    if (ctx == NULL) {
+        return NGX_OK;
+    }
+
+    amcf = ctx->main_conf[ngx_http_anon_module.ctx_index];
+
+    if (!amcf->error_log) {
+        return NGX_OK;
+    }
+
+    /*
+     * The main chain may have grown after the http block (a later
+     * error_log, the default log); listening sockets copied their log
+     * before modules were initialized, and connections copy theirs from
+     * the listening socket, so TLS handshake errors and timeouts before
+     * any request use the writer only once it is copied in again.
+     */
+
+    if (ngx_http_anon_wrap_log(cycle->pool, &cycle->new_log, amcf)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].logp) {
+            ls[i].log.writer = ls[i].logp->writer;
+            ls[i].log.wdata = ls[i].logp->wdata;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
+    size_t len)
+{
+    size_t                     n;
+    ssize_t                    written;
+    ngx_log_t                  orig;
+    ngx_http_anon_log_wrap_t  *wrap;
+    u_char                     line[3 * NGX_MAX_ERROR_STR];
+
+    wrap = log->wdata;
+
+    if (wrap == NULL) {
+        /* a memory log whose buffer is gone */
+        return;
+    }
+
+    n = ngx_anon_scrub(NULL, buf, len, wrap->amcf->prefix4,
+                       wrap->amcf->prefix6);
+
+    if (n > sizeof(line)) {
+        /* scrubbing at most doubles a line; never write it unscrubbed */
+        return;
+    }
+
+    ngx_anon_scrub(line, buf, len, wrap->amcf->prefix4, wrap->amcf->prefix6);
+
+    if (wrap->writer) {
+        orig = *log;
+        orig.writer = wrap->writer;
+        orig.wdata = wrap->wdata;
+
+        wrap->writer(&orig, level, line, n);
+        return;
+    }
+
+    if (ngx_time() == log->disk_full_time) {
+        return;
+    }
+
+    written = ngx_write_fd(log->file->fd, line, n);
+
+    if (written == -1 && ngx_errno == NGX_ENOSPC) {
+        log->disk_full_time = ngx_time();
+    }
+}
