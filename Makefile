@@ -1,6 +1,7 @@
 # ngx_anon: build, run and test the nginx anonymization module.
 #
-# make          build build/ngx_http_anon_module.so against Debian's nginx-dev
+# make          build build/ngx_http_anon_module.so against Debian's nginx-dev,
+#               and build/anon-scrub
 # make run      start nginx in the foreground with docs/examples/nginx.conf
 # make test     unit tests (Check) and integration tests (prove)
 # make unit     unit tests only
@@ -39,7 +40,7 @@ UNIT_CFLAGS := -g -O1 -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 
 .PHONY: all deps run test unit integration clean help
 
-all: $(MODULE)
+all: $(MODULE) $(BUILD)/anon-scrub
 
 help:
 	@sed -n '1,/^$$/p' Makefile
@@ -79,6 +80,15 @@ $(BUILD)/Makefile: config $(BUILD)/.deps
 $(MODULE): $(BUILD)/Makefile $(SRCS)
 	$(MAKE) -s -f $(BUILD)/Makefile -C $(NGINX_SRC) modules
 
+# the log scrubber: the module's own pure units with a small main
+SCRUB_SRCS  := ngx_anon_module/anon_scrub.c ngx_anon_module/ngx_anon_scrub.c \
+               ngx_anon_module/ngx_anon_addr.c
+
+$(BUILD)/anon-scrub: $(SCRUB_SRCS) $(wildcard ngx_anon_module/ngx_anon_*.h) \
+                     $(BUILD)/.deps
+	$(CC) -O2 -g -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+	    -Ingx_anon_module -o $@ $(SCRUB_SRCS)
+
 $(BUILD)/check_anon: $(CORE_SRCS) $(UNIT_SRCS) $(wildcard t/unit/*.h) \
                      $(wildcard ngx_anon_module/ngx_anon_*.h) $(BUILD)/.deps
 	$(CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) \
@@ -96,7 +106,7 @@ $(NODE_MODULES)/matomo-tracker: $(BUILD)/.deps
 	npm install --silent --no-audit --no-fund --prefix $(BUILD)/npm \
 	    $(MATOMO_TRACKER) >/dev/null
 
-integration: $(MODULE) $(NODE_MODULES)/matomo-tracker
+integration: $(MODULE) $(BUILD)/anon-scrub $(NODE_MODULES)/matomo-tracker
 	ANON_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) \
 	    NODE_PATH=$(NODE_MODULES) prove -I t/lib t/
 

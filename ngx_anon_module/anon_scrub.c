@@ -1,0 +1,241 @@
+
+/*
+ * Copyright (C) ngx_anon authors
+ */
+
+
+/*
+ * anon-scrub: truncate every address literal in logs, standard input to
+ * standard output, with the module's own scrubber (ngx_anon_scrub.c).
+ */
+
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ngx_anon_scrub.h"
+
+
+#define ANON_SCRUB_CHUNK  (1024 * 1024)
+
+
+static int anon_scrub_prefix(const char *arg, unsigned max, unsigned *bits);
+static size_t anon_scrub_cut(const unsigned char *buf, size_t len);
+static int anon_scrub_is_run(unsigned char ch);
+static int anon_scrub_write(const unsigned char *buf, size_t len);
+static void anon_scrub_usage(FILE *f);
+
+
+int
+main(int argc, char **argv)
+{
+    int             i, eof;
+    size_t          have, cut, n;
+    ssize_t         rd;
+    unsigned        prefix4, prefix6;
+    unsigned char  *in, *out;
+
+    prefix4 = 16;
+    prefix6 = 32;
+
+    for (i = 1; i < argc; i++) {
+
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            anon_scrub_usage(stdout);
+            return 0;
+        }
+
+        if ((strcmp(argv[i], "-4") == 0 || strcmp(argv[i], "-6") == 0)
+            && i + 1 < argc)
+        {
+            if (anon_scrub_prefix(argv[i + 1], argv[i][1] == '4' ? 32 : 128,
+                                  argv[i][1] == '4' ? &prefix4 : &prefix6)
+                != 0)
+            {
+                fprintf(stderr, "anon-scrub: invalid value \"%s\" for %s, "
+                        "it must be a number from 0 to %u\n", argv[i + 1],
+                        argv[i], argv[i][1] == '4' ? 32 : 128);
+                return 2;
+            }
+
+            i++;
+            continue;
+        }
+
+        fprintf(stderr, "anon-scrub: invalid option \"%s\"\n", argv[i]);
+        anon_scrub_usage(stderr);
+        return 2;
+    }
+
+    /* input: a chunk plus the unfinished line carried over */
+
+    in = malloc(2 * ANON_SCRUB_CHUNK);
+    out = malloc(4 * ANON_SCRUB_CHUNK + 64);
+
+    if (in == NULL || out == NULL) {
+        fprintf(stderr, "anon-scrub: out of memory\n");
+        return 1;
+    }
+
+    have = 0;
+    eof = 0;
+
+    while (!eof || have) {
+
+        if (!eof) {
+            rd = read(0, in + have, 2 * ANON_SCRUB_CHUNK - have);
+
+            if (rd == -1) {
+                if (errno == EINTR) {
+                    continue;
+                }
+
+                fprintf(stderr, "anon-scrub: read: %s\n", strerror(errno));
+                return 1;
+            }
+
+            if (rd == 0) {
+                eof = 1;
+
+            } else {
+                have += rd;
+
+                if (have < ANON_SCRUB_CHUNK) {
+                    continue;
+                }
+            }
+        }
+
+        /* scrub whole lines, or the whole rest at the end of input */
+
+        cut = eof ? have : anon_scrub_cut(in, have);
+
+        if (cut == 0) {
+
+            /*
+             * A line over a megabyte of nothing but address characters:
+             * it cannot be split safely, so its digits are not kept.
+             */
+
+            for (n = 0; n < ANON_SCRUB_CHUNK; n++) {
+                out[n] = anon_scrub_is_run(in[n])
+                         && in[n] != ':' && in[n] != '.' ? '0' : in[n];
+            }
+
+            cut = ANON_SCRUB_CHUNK;
+            n = cut;
+
+        } else {
+            n = ngx_anon_scrub(out, in, cut, prefix4, prefix6);
+        }
+
+        if (anon_scrub_write(out, n) != 0) {
+            fprintf(stderr, "anon-scrub: write: %s\n", strerror(errno));
+            return 1;
+        }
+
+        memmove(in, in + cut, have - cut);
+        have -= cut;
+    }
+
+    return 0;
+}
+
+
+static int
+anon_scrub_prefix(const char *arg, unsigned max, unsigned *bits)
+{
+    unsigned long  n;
+    char          *end;
+
+    if (*arg < '0' || *arg > '9') {
+        return -1;
+    }
+
+    errno = 0;
+    n = strtoul(arg, &end, 10);
+
+    if (errno || *end != '\0' || n > max) {
+        return -1;
+    }
+
+    *bits = (unsigned) n;
+
+    return 0;
+}
+
+
+static size_t
+anon_scrub_cut(const unsigned char *buf, size_t len)
+{
+    size_t  i;
+
+    /* after the last line feed, else after the last non-address byte */
+
+    for (i = len; i > 0; i--) {
+        if (buf[i - 1] == '\n') {
+            return i;
+        }
+    }
+
+    for (i = len; i > 0; i--) {
+        if (!anon_scrub_is_run(buf[i - 1])) {
+            return i;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+anon_scrub_is_run(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || ch == '.' || ch == ':'
+           || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
+}
+
+
+static int
+anon_scrub_write(const unsigned char *buf, size_t len)
+{
+    ssize_t  n;
+
+    while (len) {
+        n = write(1, buf, len);
+
+        if (n == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+
+            return -1;
+        }
+
+        buf += n;
+        len -= n;
+    }
+
+    return 0;
+}
+
+
+static void
+anon_scrub_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: anon-scrub [-4 bits] [-6 bits] < log > scrubbed-log\n"
+        "\n"
+        "Truncates every IPv4 and IPv6 address in the input, as\n"
+        "ngx_http_anon_module does: IPv4 keeps its first bits (-4,\n"
+        "default 16), native IPv6 its first bits (-6, default 32), IPv4\n"
+        "inside IPv6 the IPv4 rule.  Ports, brackets, lists and other\n"
+        "bytes are kept; lines are neither lost nor reordered.\n"
+        "\n"
+        "  -4 bits     IPv4 bits to keep, 0 to 32\n"
+        "  -6 bits     IPv6 bits to keep, 0 to 128\n"
+        "  -h, --help  this text\n");
+}
