@@ -92,7 +92,7 @@ $(BUILD)/anon-scrub: $(SCRUB_SRCS) $(wildcard ngx_anon_module/ngx_anon_*.h) \
 $(BUILD)/check_anon: $(CORE_SRCS) $(UNIT_SRCS) $(wildcard t/unit/*.h) \
                      $(wildcard ngx_anon_module/ngx_anon_*.h) $(BUILD)/.deps
 	$(CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) \
-	    $$(pkg-config --cflags --libs check)
+	    $$(pkg-config --cflags --libs check) -lcrypto
 
 unit: $(BUILD)/check_anon
 	$(BUILD)/check_anon

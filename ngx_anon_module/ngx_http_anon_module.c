@@ -49,6 +49,14 @@ static ngx_conf_enum_t  ngx_http_anon_modes[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_anon_bsn_modes[] = {
+    { ngx_string("off"), NGX_ANON_BSN_OFF },
+    { ngx_string("redact"), NGX_ANON_BSN_REDACT },
+    { ngx_string("pseudonymize"), NGX_ANON_BSN_PSEUDONYMIZE },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_uint_t  ngx_http_anon_prefix4_max = 32;
 static ngx_uint_t  ngx_http_anon_prefix6_max = 128;
 
@@ -100,6 +108,27 @@ static ngx_command_t  ngx_http_anon_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_anon_main_conf_t, error_log),
       NULL },
+
+    { ngx_string("anon_pseudonym_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_anon_pseudonym_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("anon_pseudonym_rotate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_anon_main_conf_t, rotate),
+      NULL },
+
+    { ngx_string("anon_bsn"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_anon_loc_conf_t, bsn),
+      &ngx_http_anon_bsn_modes },
 
     { ngx_string("anon_piwik_site"),
       NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -494,6 +523,7 @@ static ngx_int_t
 ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
+    ngx_http_anon_state_t     *st;
     ngx_http_anon_loc_conf_t  *alcf;
 
     /* the location is known: its argument list applies from now on */
@@ -504,6 +534,21 @@ ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
     }
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    /*
+     * A location that is not strict in a strict server: the server's
+     * truncation gives way, access checks here see the real address.
+     */
+
+    if (alcf->mode != NGX_HTTP_ANON_STRICT && r == r->main) {
+        st = ngx_http_anon_get_state(r);
+
+        if (st && st->active && r->connection->sockaddr == st->anon_sockaddr)
+        {
+            ngx_http_anon_restore(st);
+            ngx_http_anon_flush_variables(r);
+        }
+    }
 
     if (alcf->mode != NGX_HTTP_ANON_OFF
         && ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ARGS)
@@ -617,6 +662,12 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
     if (alcf->mode == NGX_HTTP_ANON_OFF) {
+
+        if (ngx_http_anon_bsn_request(r, alcf) != NGX_OK) {
+            r->request_line.len = 0;
+            ngx_http_anon_flush_variables(r);
+        }
+
         return NGX_OK;
     }
 
@@ -628,13 +679,20 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
     }
 
     if (ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_anon_bsn_request(r, alcf) != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "anon: request line blanked for logging");
         r->args.len = 0;
+        r->uri.len = 0;
         r->unparsed_uri.len = 0;
         r->request_line.len = 0;
+
+        if (r->headers_in.referer) {
+            r->headers_in.referer->value.len = 0;
+        }
+
         ngx_http_anon_flush_variables(r);
     }
 
@@ -767,9 +825,13 @@ ngx_http_anon_create_main_conf(ngx_conf_t *cf)
      *     amcf->enabled = 0;
      *     amcf->default_headers = NULL;
      *     amcf->default_args = NULL;
+     *     amcf->key_file = { 0, NULL };
+     *     amcf->file_key = { 0, NULL };
+     *     amcf->shm_zone = NULL;
      */
 
     amcf->error_log = NGX_CONF_UNSET;
+    amcf->rotate = NGX_CONF_UNSET;
 
     if (ngx_array_init(&amcf->indexes, cf->pool, 8, sizeof(ngx_int_t))
         != NGX_OK)
@@ -797,7 +859,14 @@ ngx_http_anon_init_main_conf(ngx_conf_t *cf, void *conf)
     amcf->prefix6 = (alcf->prefix6 == NGX_CONF_UNSET_UINT) ? 32
                                                            : alcf->prefix6;
 
+    amcf->bsn = (alcf->bsn == NGX_CONF_UNSET_UINT) ? NGX_ANON_BSN_OFF
+                                                   : alcf->bsn;
+
     ngx_conf_init_value(amcf->error_log, 0);
+
+    if (ngx_http_anon_init_pseudonyms(cf, amcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }
@@ -825,6 +894,7 @@ ngx_http_anon_create_loc_conf(ngx_conf_t *cf)
     conf->headers = NGX_CONF_UNSET_PTR;
     conf->args = NGX_CONF_UNSET_PTR;
     conf->piwik_site = NGX_CONF_UNSET_UINT;
+    conf->bsn = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -843,9 +913,14 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->prefix4, prev->prefix4, 16);
     ngx_conf_merge_uint_value(conf->prefix6, prev->prefix6, 32);
     ngx_conf_merge_uint_value(conf->piwik_site, prev->piwik_site, 0);
+    ngx_conf_merge_uint_value(conf->bsn, prev->bsn, NGX_ANON_BSN_OFF);
     ngx_conf_merge_str_value(conf->piwik_token, prev->piwik_token, "");
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_anon_module);
+
+    if (conf->bsn != NGX_ANON_BSN_OFF) {
+        amcf->enabled = 1;
+    }
 
     if (amcf->error_log) {
 

@@ -12,6 +12,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_anon_bsn.h"
+#include "ngx_anon_prf.h"
+
 
 #define NGX_HTTP_ANON_OFF       0
 #define NGX_HTTP_ANON_ON        1
@@ -26,6 +29,7 @@ typedef struct {
     ngx_array_t               *args;             /* of ngx_anon_name_t */
     ngx_uint_t                 piwik_site;       /* 0: off */
     ngx_str_t                  piwik_token;
+    ngx_uint_t                 bsn;              /* NGX_ANON_BSN_* */
 } ngx_http_anon_loc_conf_t;
 
 
@@ -33,9 +37,20 @@ typedef struct {
     ngx_flag_t                 enabled;
     ngx_flag_t                 error_log;
 
-    /* the http level's prefixes, for the error log */
+    /* the http level's prefixes and BSN mode, for the error log */
     ngx_uint_t                 prefix4;
     ngx_uint_t                 prefix6;
+    ngx_uint_t                 bsn;
+
+    /* pseudonym keys: "auto" in shared memory, or derived from a file */
+    ngx_str_t                  key_file;
+    ngx_str_t                  file_key;
+    time_t                     rotate;
+    ngx_shm_zone_t            *shm_zone;
+
+    /* this worker's copy of the current period's key */
+    time_t                     key_period;
+    u_char                     key[NGX_ANON_PRF_KEY_LEN];
 
     /* variables whose cached values change with the client address */
     ngx_array_t                indexes;          /* of ngx_int_t */
@@ -104,6 +119,24 @@ char *ngx_http_anon_piwik_token(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_anon_wrap_log(ngx_pool_t *pool, ngx_log_t *log,
     ngx_http_anon_main_conf_t *amcf);
 ngx_int_t ngx_http_anon_init_module(ngx_cycle_t *cycle);
+char *ngx_http_anon_pseudonym_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_anon_init_pseudonyms(ngx_conf_t *cf,
+    ngx_http_anon_main_conf_t *amcf);
+ngx_int_t ngx_http_anon_period_key(ngx_http_anon_main_conf_t *amcf,
+    u_char *key);
+ngx_int_t ngx_http_anon_visitor_id_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+ngx_int_t ngx_http_anon_pseudonym_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+ngx_int_t ngx_http_anon_bsn_setup(ngx_http_anon_main_conf_t *amcf,
+    ngx_uint_t mode, ngx_anon_bsn_t *bsn, u_char *key);
+ngx_int_t ngx_http_anon_bsn_str(ngx_http_request_t *r, ngx_anon_bsn_t *bsn,
+    ngx_str_t *s);
+ngx_int_t ngx_http_anon_bsn_request(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+ngx_int_t ngx_http_anon_bsn_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 ngx_int_t ngx_http_anon_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_anon_init_variables(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);

@@ -217,16 +217,11 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    /* the query ends at the space before the protocol, if there is one */
+    /* the query ends at the first space, before the protocol */
 
-    for (sp = r->request_line.data + r->request_line.len; sp > q; sp--) {
-        if (sp[-1] == ' ') {
-            sp--;
-            break;
-        }
-    }
+    sp = ngx_strlchr(q, r->request_line.data + r->request_line.len, ' ');
 
-    if (sp == q) {
+    if (sp == NULL) {
         sp = r->request_line.data + r->request_line.len;
     }
 

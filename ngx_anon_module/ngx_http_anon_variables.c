@@ -36,6 +36,21 @@ static ngx_http_variable_t  ngx_http_anon_vars[] = {
     { ngx_string("anon_piwik_args"), NULL,
       ngx_http_anon_piwik_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("anon_visitor_id"), NULL,
+      ngx_http_anon_visitor_id_variable, 0, 0, 0 },
+
+    { ngx_string("anon_pseudonym"), NULL,
+      ngx_http_anon_pseudonym_variable, 0, 0, 0 },
+
+    { ngx_string("anon_request"), NULL,
+      ngx_http_anon_bsn_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("anon_request_uri"), NULL,
+      ngx_http_anon_bsn_variable, 1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("anon_http_referer"), NULL,
+      ngx_http_anon_bsn_variable, 2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -49,6 +64,13 @@ static ngx_str_t  ngx_http_anon_flushed[] = {
     ngx_string("proxy_protocol_addr"),
     ngx_string("proxy_add_x_forwarded_for"),
     ngx_string("anon_remote_addr"),
+    ngx_string("request"),
+    ngx_string("request_uri"),
+    ngx_string("args"),
+    ngx_string("query_string"),
+    ngx_string("uri"),
+    ngx_string("document_uri"),
+    ngx_string("http_referer"),
     ngx_null_string
 };
 
