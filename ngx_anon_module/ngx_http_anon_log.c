@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/crypto.h>
+
 #include "ngx_anon_scrub.h"
 #include "ngx_http_anon_module.h"
 
@@ -27,6 +29,7 @@ typedef struct {
 
 static void ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level,
     u_char *buf, size_t len);
+static size_t ngx_http_anon_log_header(u_char *line, size_t len);
 
 
 ngx_int_t
@@ -109,11 +112,15 @@ static void
 ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
     size_t len)
 {
-    size_t                     n;
+    u_char                    *p;
+    size_t                     n, skip, found;
     ssize_t                    written;
     ngx_log_t                  orig;
+    ngx_anon_bsn_t             bsn;
     ngx_http_anon_log_wrap_t  *wrap;
+    u_char                     key[NGX_ANON_PRF_KEY_LEN];
     u_char                     line[3 * NGX_MAX_ERROR_STR];
+    u_char                     out[9 * NGX_MAX_ERROR_STR];
 
     wrap = log->wdata;
 
@@ -132,12 +139,48 @@ ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
 
     ngx_anon_scrub(line, buf, len, wrap->amcf->prefix4, wrap->amcf->prefix6);
 
+    p = line;
+    found = 0;
+
+    if (wrap->amcf->bsn != NGX_ANON_BSN_OFF) {
+
+        /* a pseudonym at most triples a line; fall back to the mask */
+
+        if (ngx_http_anon_bsn_setup(wrap->amcf, wrap->amcf->bsn, &bsn, key)
+            != NGX_OK)
+        {
+            bsn.mode = NGX_ANON_BSN_REDACT;
+            bsn.pseudonym = NULL;
+        }
+
+        /* not in "2026/01/01 00:00:00 [error] pid#tid: *connection " */
+
+        skip = ngx_http_anon_log_header(line, n);
+
+        if (skip + ngx_anon_bsn_scrub(NULL, line + skip, n - skip, &bsn,
+                                      &found)
+            <= sizeof(out))
+        {
+            ngx_memcpy(out, line, skip);
+            n = skip + ngx_anon_bsn_scrub(out + skip, line + skip, n - skip,
+                                          &bsn, NULL);
+            p = out;
+        }
+
+        OPENSSL_cleanse(key, sizeof(key));
+
+        if (found && p == line) {
+            /* too long to replace them: never write them */
+            return;
+        }
+    }
+
     if (wrap->writer) {
         orig = *log;
         orig.writer = wrap->writer;
         orig.wdata = wrap->wdata;
 
-        wrap->writer(&orig, level, line, n);
+        wrap->writer(&orig, level, p, n);
         return;
     }
 
@@ -145,9 +188,38 @@ ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
         return;
     }
 
-    written = ngx_write_fd(log->file->fd, line, n);
+    written = ngx_write_fd(log->file->fd, p, n);
 
     if (written == -1 && ngx_errno == NGX_ENOSPC) {
         log->disk_full_time = ngx_time();
     }
+}
+
+
+static size_t
+ngx_http_anon_log_header(u_char *line, size_t len)
+{
+    u_char  *p, *last;
+
+    last = line + len;
+
+    p = ngx_strlchr(line, last, ']');
+    if (p == NULL) {
+        return 0;
+    }
+
+    p = ngx_strlchr(p, last, ':');
+    if (p == NULL || last - p < 2) {
+        return 0;
+    }
+
+    p += 2;
+
+    if (p < last && *p == '*') {
+        do {
+            p++;
+        } while (p < last && *p >= '0' && *p <= '9');
+    }
+
+    return p - line;
 }

@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/crypto.h>
+
 #include "ngx_anon_addr.h"
 #include "ngx_http_anon_module.h"
 
@@ -703,51 +705,89 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
 static u_char *
 ngx_http_anon_log_error(ngx_log_t *log, u_char *buf, size_t len)
 {
-    u_char                    *p;
-    ngx_str_t                  text;
-    ngx_sockaddr_t             sa;
-    ngx_connection_t          *c;
-    ngx_http_request_t        *r;
-    ngx_http_log_ctx_t        *ctx;
-    ngx_http_anon_loc_conf_t  *alcf;
-    u_char                     addr[NGX_SOCKADDR_STRLEN];
+    u_char                     *p;
+    ngx_str_t                   text, line, ref, saved_ref;
+    ngx_uint_t                  swapped;
+    ngx_anon_bsn_t              bsn;
+    ngx_sockaddr_t              sa;
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r, *mr;
+    ngx_http_log_ctx_t         *ctx;
+    ngx_http_anon_loc_conf_t   *alcf;
+    ngx_http_anon_main_conf_t  *amcf;
+    u_char                      addr[NGX_SOCKADDR_STRLEN];
+    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     ctx = log->data;
     c = ctx->connection;
-    r = ctx->request;
+    mr = ctx->request;
 
-    if (r == NULL || r->loc_conf == NULL || c->socklen > sizeof(sa)) {
+    if (mr == NULL || mr->loc_conf == NULL || c->socklen > sizeof(sa)) {
         return ngx_http_anon_next_log_error(log, buf, len);
     }
 
-    if (ctx->current_request) {
-        r = ctx->current_request;
-    }
+    r = ctx->current_request ? ctx->current_request : mr;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
-    if (alcf->mode == NGX_HTTP_ANON_OFF) {
-        return ngx_http_anon_next_log_error(log, buf, len);
-    }
-
-    ngx_memcpy(&sa, c->sockaddr, c->socklen);
-
-    if (ngx_http_anon_truncate_sockaddr(&sa.sockaddr, alcf->prefix4,
-                                        alcf->prefix6)
-        != NGX_OK)
-    {
-        return ngx_http_anon_next_log_error(log, buf, len);
-    }
-
     text = c->addr_text;
+    line = mr->request_line;
+    ngx_str_null(&saved_ref);
+    swapped = 0;
 
-    c->addr_text.len = ngx_sock_ntop(&sa.sockaddr, c->socklen, addr,
-                                     NGX_SOCKADDR_STRLEN, 0);
-    c->addr_text.data = addr;
+    if (alcf->mode != NGX_HTTP_ANON_OFF) {
+        ngx_memcpy(&sa, c->sockaddr, c->socklen);
+
+        if (ngx_http_anon_truncate_sockaddr(&sa.sockaddr, alcf->prefix4,
+                                            alcf->prefix6)
+            == NGX_OK)
+        {
+            c->addr_text.len = ngx_sock_ntop(&sa.sockaddr, c->socklen, addr,
+                                             NGX_SOCKADDR_STRLEN, 0);
+            c->addr_text.data = addr;
+        }
+    }
+
+    /* the request line and the referrer parts, with BSNs replaced */
+
+    if (alcf->bsn != NGX_ANON_BSN_OFF) {
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
+
+        if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn, key) != NGX_OK) {
+            bsn.mode = NGX_ANON_BSN_REDACT;
+            bsn.pseudonym = NULL;
+        }
+
+        if (ngx_http_anon_bsn_str(mr, &bsn, &mr->request_line) != NGX_OK) {
+            mr->request_line.len = 0;
+        }
+
+        if (mr->headers_in.referer) {
+            saved_ref = mr->headers_in.referer->value;
+            ref = saved_ref;
+
+            if (ngx_http_anon_bsn_str(mr, &bsn, &ref) != NGX_OK) {
+                ref.len = 0;
+            }
+
+            mr->headers_in.referer->value = ref;
+        }
+
+        OPENSSL_cleanse(key, sizeof(key));
+        swapped = 1;
+    }
 
     p = ngx_http_anon_next_log_error(log, buf, len);
 
     c->addr_text = text;
+
+    if (swapped) {
+        mr->request_line = line;
+
+        if (mr->headers_in.referer) {
+            mr->headers_in.referer->value = saved_ref;
+        }
+    }
 
     return p;
 }

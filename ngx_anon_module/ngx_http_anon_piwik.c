@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/crypto.h>
+
 #include "ngx_anon_addr.h"
 #include "ngx_anon_args.h"
 #include "ngx_http_anon_module.h"
@@ -42,14 +44,18 @@ ngx_int_t
 ngx_http_anon_piwik_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char                    *p, *num;
-    size_t                     len;
-    ngx_str_t                  url, cip;
-    ngx_uint_t                 i;
-    ngx_table_elt_t           *h;
-    ngx_http_request_t        *mr;
-    ngx_http_anon_piwik_t      pw;
-    ngx_http_anon_loc_conf_t  *alcf;
+    u_char                     *p, *num;
+    size_t                      len;
+    ngx_str_t                   url, cip, ref;
+    ngx_uint_t                  i;
+    ngx_anon_bsn_t              bsn;
+    ngx_table_elt_t            *h;
+    ngx_http_request_t         *mr;
+    ngx_http_anon_piwik_t       pw;
+    ngx_http_anon_loc_conf_t   *alcf;
+    ngx_http_variable_value_t   vid;
+    ngx_http_anon_main_conf_t  *amcf;
+    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
@@ -73,6 +79,29 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    ngx_str_null(&ref);
+
+    if (mr->headers_in.referer) {
+        ref = mr->headers_in.referer->value;
+    }
+
+    /* no BSN reaches the analytics: redacted unless pseudonymized */
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
+
+    if (ngx_http_anon_bsn_setup(amcf, alcf->bsn == NGX_ANON_BSN_OFF
+                                      ? NGX_ANON_BSN_REDACT : alcf->bsn,
+                                &bsn, key)
+        != NGX_OK
+        || ngx_http_anon_bsn_str(r, &bsn, &url) != NGX_OK
+        || ngx_http_anon_bsn_str(r, &bsn, &ref) != NGX_OK)
+    {
+        OPENSSL_cleanse(key, sizeof(key));
+        return NGX_ERROR;
+    }
+
+    OPENSSL_cleanse(key, sizeof(key));
+
     pw.n = 0;
 
     p = ngx_sprintf(num, "%ui", alcf->piwik_site);
@@ -81,9 +110,8 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
     ngx_http_anon_piwik_add(&pw, "apiv", (u_char *) "1", 1);
     ngx_http_anon_piwik_add(&pw, "url", url.data, url.len);
 
-    h = mr->headers_in.referer;
-    if (h) {
-        ngx_http_anon_piwik_add(&pw, "urlref", h->value.data, h->value.len);
+    if (ref.len) {
+        ngx_http_anon_piwik_add(&pw, "urlref", ref.data, ref.len);
     }
 
     h = mr->headers_in.user_agent;
@@ -99,6 +127,20 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
 #endif
 
     ngx_http_anon_piwik_add(&pw, "cip", cip.data, cip.len);
+
+    /* a keyed visitor id: unique visitors without an address */
+
+    if (ngx_http_anon_visitor_id_variable(r, &vid, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (!vid.not_found) {
+        ngx_http_anon_piwik_add(&pw, "_id", vid.data, vid.len);
+
+        if (alcf->piwik_token.len) {
+            ngx_http_anon_piwik_add(&pw, "cid", vid.data, vid.len);
+        }
+    }
 
     num = p;
     p = ngx_sprintf(num, "%T", ngx_time());
