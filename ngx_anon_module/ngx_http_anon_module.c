@@ -27,6 +27,7 @@ static ngx_int_t ngx_http_anon_preaccess_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_realip_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_precontent_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_header_filter(ngx_http_request_t *r);
 static u_char *ngx_http_anon_log_error(ngx_log_t *log, u_char *buf,
     size_t len);
 
@@ -183,6 +184,8 @@ ngx_module_t  ngx_http_anon_module = {
 
 /* the connection log handler that ngx_http_anon_log_error() wraps */
 static ngx_log_handler_pt  ngx_http_anon_next_log_error;
+
+static ngx_http_output_header_filter_pt  ngx_http_anon_next_header_filter;
 
 
 ngx_http_anon_state_t *
@@ -702,6 +705,35 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
 }
 
 
+static ngx_int_t
+ngx_http_anon_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_anon_loc_conf_t  *alcf;
+
+    /*
+     * Runs before the headers filter evaluates add_header: a response to
+     * a request that ended before the precontent phase (return, deny,
+     * limit_req, 400) must not carry the full address either.
+     */
+
+    if (r != r->main || r->loc_conf == NULL) {
+        return ngx_http_anon_next_header_filter(r);
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (alcf->mode != NGX_HTTP_ANON_OFF
+        && (ngx_http_anon_apply(r, alcf) != NGX_OK
+            || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
+               != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_anon_next_header_filter(r);
+}
+
+
 static u_char *
 ngx_http_anon_log_error(ngx_log_t *log, u_char *buf, size_t len)
 {
@@ -1089,6 +1121,11 @@ found:
     }
 
     *h = ngx_http_anon_precontent_handler;
+
+    /* loaded after the filter modules, this filter runs before them */
+
+    ngx_http_anon_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_anon_header_filter;
 
     return ngx_http_anon_insert_handler(
                                 &cmcf->phases[NGX_HTTP_LOG_PHASE].handlers,
