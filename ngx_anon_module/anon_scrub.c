@@ -32,7 +32,7 @@ static void anon_scrub_usage(FILE *f);
 int
 main(int argc, char **argv)
 {
-    int             i, eof;
+    int             i, eof, zeroing;
     size_t          have, cut, n;
     ssize_t         rd;
     unsigned        prefix4, prefix6;
@@ -82,6 +82,7 @@ main(int argc, char **argv)
 
     have = 0;
     eof = 0;
+    zeroing = 0;
 
     while (!eof || have) {
 
@@ -109,24 +110,28 @@ main(int argc, char **argv)
             }
         }
 
+        if (have == 0) {
+            break;
+        }
+
         /* scrub whole lines, or the whole rest at the end of input */
 
         cut = eof ? have : anon_scrub_cut(in, have);
 
-        if (cut == 0) {
+        if (zeroing || cut == 0) {
 
             /*
              * A line over a megabyte of nothing but address characters:
-             * it cannot be split safely, so its digits are not kept.
+             * it cannot be split safely, so its digits are not kept, up
+             * to the first byte that ends the run.
              */
 
-            for (n = 0; n < ANON_SCRUB_CHUNK; n++) {
-                out[n] = anon_scrub_is_run(in[n])
-                         && in[n] != ':' && in[n] != '.' ? '0' : in[n];
+            for (n = 0; n < have && anon_scrub_is_run(in[n]); n++) {
+                out[n] = (in[n] == ':' || in[n] == '.') ? in[n] : '0';
             }
 
-            cut = ANON_SCRUB_CHUNK;
-            n = cut;
+            zeroing = (n == have);
+            cut = n;
 
         } else {
             n = ngx_anon_scrub(out, in, cut, prefix4, prefix6);

@@ -24,18 +24,21 @@ typedef struct {
     ngx_log_writer_pt           writer;
     void                       *wdata;
     ngx_http_anon_main_conf_t  *amcf;
+    ngx_log_t                  *log;
 } ngx_http_anon_log_wrap_t;
 
 
 static void ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level,
     u_char *buf, size_t len);
 static size_t ngx_http_anon_log_header(u_char *line, size_t len);
+static void ngx_http_anon_log_unwrap(void *data);
 
 
 ngx_int_t
 ngx_http_anon_wrap_log(ngx_pool_t *pool, ngx_log_t *log,
     ngx_http_anon_main_conf_t *amcf)
 {
+    ngx_pool_cleanup_t        *cln;
     ngx_http_anon_log_wrap_t  *wrap;
 
     for ( /* void */ ; log; log = log->next) {
@@ -44,20 +47,47 @@ ngx_http_anon_wrap_log(ngx_pool_t *pool, ngx_log_t *log,
             continue;
         }
 
-        wrap = ngx_palloc(pool, sizeof(ngx_http_anon_log_wrap_t));
-        if (wrap == NULL) {
+        /*
+         * The cleanup gives the log its own writer back when the
+         * configuration goes away: the lines nginx writes while it frees
+         * the pool must not reach this module once it is unloaded, and
+         * the cleanup runs before the one unloading it.
+         */
+
+        cln = ngx_pool_cleanup_add(pool, sizeof(ngx_http_anon_log_wrap_t));
+        if (cln == NULL) {
             return NGX_ERROR;
         }
+
+        wrap = cln->data;
 
         wrap->writer = log->writer;
         wrap->wdata = log->wdata;
         wrap->amcf = amcf;
+        wrap->log = log;
+
+        cln->handler = ngx_http_anon_log_unwrap;
 
         log->writer = ngx_http_anon_log_writer;
         log->wdata = wrap;
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_anon_log_unwrap(void *data)
+{
+    ngx_http_anon_log_wrap_t  *wrap = data;
+
+    wrap->log->writer = wrap->writer;
+
+    /* a memory log's own cleanup may have cleared wdata already */
+
+    if (wrap->log->wdata == wrap) {
+        wrap->log->wdata = wrap->wdata;
+    }
 }
 
 
