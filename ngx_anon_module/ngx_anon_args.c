@@ -11,9 +11,6 @@
 #include "ngx_anon_scrub.h"
 
 
-#define NGX_ANON_ARGS_ROUNDS  4
-
-
 static int ngx_anon_args_named(const unsigned char *name, size_t len,
     const ngx_anon_name_t *names, size_t nnames, unsigned char *work);
 static size_t ngx_anon_args_decode(unsigned char *dst,
@@ -77,8 +74,20 @@ ngx_anon_args_scrub(unsigned char *dst, const unsigned char *src,
     size_t len, const ngx_anon_name_t *names, size_t nnames,
     unsigned prefix4, unsigned prefix6, unsigned char *work)
 {
+    return ngx_anon_args_scrub_bsn(dst, src, len, names, nnames, 1, prefix4,
+                                   prefix6, NULL, work);
+}
+
+
+size_t
+ngx_anon_args_scrub_bsn(unsigned char *dst, const unsigned char *src,
+    size_t len, const ngx_anon_name_t *names, size_t nnames, int addresses,
+    unsigned prefix4, unsigned prefix6, const ngx_anon_bsn_t *bsn,
+    unsigned char *work)
+{
     int                   changed;
-    size_t                out, d, s, round, n;
+    size_t                out, d, s, n, found;
+    unsigned char        *text;
     const unsigned char  *p, *end, *seg, *eq;
 
     out = 0;
@@ -103,22 +112,28 @@ ngx_anon_args_scrub(unsigned char *dst, const unsigned char *src,
             goto next;
         }
 
-        /* decode until stable, so that "%253A" cannot hide a colon */
+        /* decoded until no escape is left: "%253A" cannot hide a colon */
 
         d = ngx_anon_args_decode(work, eq + 1, seg - eq - 1, 1);
 
-        for (round = 1; round < NGX_ANON_ARGS_ROUNDS; round++) {
-            n = ngx_anon_args_decode(work, work, d, 0);
-            if (n == d) {
-                break;
-            }
+        if (addresses) {
+            s = ngx_anon_scrub(work + d, work, d, prefix4, prefix6);
 
-            d = n;
+        } else {
+            memcpy(work + d, work, d);
+            s = d;
         }
 
-        s = ngx_anon_scrub(work + d, work, d, prefix4, prefix6);
+        text = work + d;
+        found = 0;
 
-        if (s == d && memcmp(work, work + d, d) == 0) {
+        if (bsn && bsn->mode != NGX_ANON_BSN_OFF) {
+            n = ngx_anon_bsn_scrub(text + s, text, s, bsn, &found);
+            text += s;
+            s = n;
+        }
+
+        if (found == 0 && s == d && memcmp(work, text, d) == 0) {
             memcpy(dst + out, p, seg - p);
             out += seg - p;
             goto next;
@@ -126,7 +141,7 @@ ngx_anon_args_scrub(unsigned char *dst, const unsigned char *src,
 
         memcpy(dst + out, p, eq + 1 - p);
         out += eq + 1 - p;
-        out += ngx_anon_args_encode(dst + out, work + d, s);
+        out += ngx_anon_args_encode(dst + out, text, s);
         changed = 1;
 
     next:
@@ -167,27 +182,35 @@ static size_t
 ngx_anon_args_decode(unsigned char *dst, const unsigned char *src,
     size_t len, int plus)
 {
-    size_t  i, n;
     int     hi, lo;
+    size_t  i, n;
 
-    /* dst may be src: the output is never longer than the input */
+    /*
+     * Percent-decoding repeated until no escape is left, in one pass: an
+     * escape can only end at the byte just written, so each byte written
+     * is checked with the two before it, again after every decoding
+     * ("%2541" is "%41", then "A").  Escapes cannot overlap, so the order
+     * does not matter.  Only "+" of the input is a space.  dst may be src:
+     * the output is never longer than the input read.
+     */
 
     n = 0;
 
     for (i = 0; i < len; i++) {
 
-        if (src[i] == '%' && i + 2 < len) {
-            hi = ngx_anon_args_hex(src[i + 1]);
-            lo = ngx_anon_args_hex(src[i + 2]);
-
-            if (hi >= 0 && lo >= 0) {
-                dst[n++] = (unsigned char) (hi * 16 + lo);
-                i += 2;
-                continue;
-            }
-        }
-
         dst[n++] = (plus && src[i] == '+') ? ' ' : src[i];
+
+        while (n >= 3 && dst[n - 3] == '%') {
+            hi = ngx_anon_args_hex(dst[n - 2]);
+            lo = ngx_anon_args_hex(dst[n - 1]);
+
+            if (hi < 0 || lo < 0) {
+                break;
+            }
+
+            dst[n - 3] = (unsigned char) (hi * 16 + lo);
+            n -= 2;
+        }
     }
 
     return n;

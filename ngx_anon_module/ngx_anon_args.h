@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+#include "ngx_anon_bsn.h"
+#include "ngx_anon_scrub.h"
+
 
 typedef struct {
     const unsigned char  *data;
@@ -17,10 +20,14 @@ typedef struct {
 } ngx_anon_name_t;
 
 
-/* the sizes of the buffers ngx_anon_args_scrub() needs for len bytes */
+/*
+ * The sizes of the buffers ngx_anon_args_scrub() needs for len bytes; the
+ * work space holds a decoded value and its scrubbed text.
+ */
 
 #define ngx_anon_args_dst_size(len)   (6 * (len) + 1)
-#define ngx_anon_args_work_size(len)  (3 * (len) + 1)
+#define ngx_anon_args_work_size(len)                                         \
+    ((len) + ngx_anon_scrub_max_size(len) + 1)
 
 
 /*
@@ -34,10 +41,11 @@ int ngx_anon_args_match(const unsigned char *src, size_t len,
  * Truncate every address in the values of the named arguments of a query
  * string or a form-encoded body.  Arguments are separated by "&"; names
  * match after percent-decoding, case-insensitively.  A value is decoded
- * (percent-escapes, repeatedly, so that double encoding cannot hide an
- * address; "+" as a space) and scrubbed with ngx_anon_scrub(); if that
- * changes it, the value is replaced by the percent-encoded scrubbed text,
- * otherwise the original bytes are kept.
+ * (percent-escapes until none is left, so that no depth of encoding can
+ * hide an address; "+" of the input as a space) and scrubbed with
+ * ngx_anon_scrub(); if that changes it, the value is replaced by the
+ * percent-encoded scrubbed text, otherwise the original bytes are kept.
+ * Names are decoded the same way.
  *
  * "dst" holds ngx_anon_args_dst_size(len) bytes, "work" is scratch space
  * of ngx_anon_args_work_size(len) bytes.  Returns the length written to
@@ -46,6 +54,23 @@ int ngx_anon_args_match(const unsigned char *src, size_t len,
 size_t ngx_anon_args_scrub(unsigned char *dst, const unsigned char *src,
     size_t len, const ngx_anon_name_t *names, size_t nnames,
     unsigned prefix4, unsigned prefix6, unsigned char *work);
+
+/*
+ * The same, with BSNs in the scrubbed values replaced too (see
+ * ngx_anon_bsn_scrub()), in larger buffers: a pseudonym may be longer than
+ * the number it replaces.  With "addresses" 0, addresses are left as
+ * they are and only BSNs are replaced.
+ */
+
+#define ngx_anon_args_bsn_dst_size(len)                                      \
+    ((len) + 9 * ngx_anon_scrub_max_size(len) + 1)
+#define ngx_anon_args_bsn_work_size(len)                                     \
+    ((len) + 4 * ngx_anon_scrub_max_size(len) + 1)
+
+size_t ngx_anon_args_scrub_bsn(unsigned char *dst, const unsigned char *src,
+    size_t len, const ngx_anon_name_t *names, size_t nnames, int addresses,
+    unsigned prefix4, unsigned prefix6, const ngx_anon_bsn_t *bsn,
+    unsigned char *work);
 
 /*
  * Percent-encode everything but the unreserved characters of RFC 3986

@@ -18,6 +18,8 @@ static size_t ngx_anon_bsn_group(const unsigned char *p,
     const unsigned char *last, unsigned char *digits, size_t *n);
 static size_t ngx_anon_bsn_match(const unsigned char *p,
     const unsigned char *last, unsigned char *digits);
+static int ngx_anon_bsn_escaped(const unsigned char *p,
+    const unsigned char *last);
 static int ngx_anon_bsn_is_alnum(unsigned char ch);
 
 
@@ -48,7 +50,7 @@ size_t
 ngx_anon_bsn_scrub(unsigned char *dst, const unsigned char *src, size_t len,
     const ngx_anon_bsn_t *bsn, size_t *found)
 {
-    size_t                out, m, n, count;
+    size_t                out, m, n, u, count;
     unsigned char         digit, digits[10];
     const unsigned char  *p, *last, *start;
 
@@ -59,24 +61,37 @@ ngx_anon_bsn_scrub(unsigned char *dst, const unsigned char *src, size_t len,
 
     while (p < last) {
 
-        if (ngx_anon_bsn_unit(p, last, &digit) == 0) {
-            if (dst) {
-                dst[out] = *p;
-            }
+        start = p;
+        u = ngx_anon_bsn_unit(p, last, &digit);
 
-            out++;
-            p++;
-            continue;
+        if (u) {
+            /* a run of digits: it stands alone if no letter is before it */
+
+            m = (start > src && ngx_anon_bsn_is_alnum(start[-1]))
+                ? 0 : ngx_anon_bsn_match(p, last, digits);
+
+        } else if (ngx_anon_bsn_escaped(p, last)
+                   && ngx_anon_bsn_unit(p + 3, last, &digit))
+        {
+            /*
+             * "%2F123456782": a percent-encoded byte that is neither a
+             * letter nor a digit bounds a number as the byte itself would
+             */
+
+            start = p + 3;
+            m = ngx_anon_bsn_match(start, last, digits);
+
+        } else {
+            m = 0;
         }
 
-        /* a run of digits: it stands alone if no letter is before it */
-
-        start = p;
-
-        m = (start > src && ngx_anon_bsn_is_alnum(start[-1]))
-            ? 0 : ngx_anon_bsn_match(p, last, digits);
-
         if (m && ngx_anon_bsn_valid(digits)) {
+            if (dst) {
+                memcpy(dst + out, p, start - p);
+            }
+
+            out += start - p;
+            p = start;
             count++;
 
             if (bsn->mode == NGX_ANON_BSN_PSEUDONYMIZE && bsn->pseudonym) {
@@ -96,6 +111,16 @@ ngx_anon_bsn_scrub(unsigned char *dst, const unsigned char *src, size_t len,
             }
 
             p += m;
+            continue;
+        }
+
+        if (u == 0) {
+            if (dst) {
+                dst[out] = *p;
+            }
+
+            out++;
+            p++;
             continue;
         }
 
@@ -219,6 +244,35 @@ ngx_anon_bsn_match(const unsigned char *p, const unsigned char *last,
     }
 
     return p - start;
+}
+
+
+static int
+ngx_anon_bsn_escaped(const unsigned char *p, const unsigned char *last)
+{
+    unsigned  i, ch;
+
+    /* "%XY" and more after it, XY not a letter or digit */
+
+    if (*p != '%' || last - p < 4) {
+        return 0;
+    }
+
+    ch = 0;
+
+    for (i = 1; i < 3; i++) {
+        if (ngx_anon_bsn_is_digit(p[i])) {
+            ch = ch * 16 + (p[i] - '0');
+
+        } else if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f') {
+            ch = ch * 16 + ((p[i] | 0x20) - 'a' + 10);
+
+        } else {
+            return 0;
+        }
+    }
+
+    return !ngx_anon_bsn_is_alnum((unsigned char) ch);
 }
 
 

@@ -14,7 +14,8 @@
 
 
 #define ngx_anon_json_dst_size(len)   (6 * (len) + 1)
-#define ngx_anon_json_work_size(len)  (10 * (len) + 2)
+#define ngx_anon_json_work_size(len)                                         \
+    ((len) + ngx_anon_args_dst_size(len) + ngx_anon_args_work_size(len))
 
 
 /*

@@ -14,15 +14,21 @@
 
 
 static int ngx_anon_scrub_is_run(unsigned char ch);
+static int ngx_anon_scrub_is_hex(unsigned char ch);
 static size_t ngx_anon_scrub_run(unsigned char *dst, const unsigned char *s,
     size_t len, unsigned prefix4, unsigned prefix6);
 static size_t ngx_anon_scrub_address(unsigned char *dst,
     const unsigned char *s, size_t len, unsigned prefix4, unsigned prefix6);
-static size_t ngx_anon_scrub_quads(unsigned char *dst,
-    const unsigned char *s, size_t len, unsigned prefix4);
-static size_t ngx_anon_scrub_quad(const unsigned char *s, size_t len,
-    unsigned char *a4);
+static size_t ngx_anon_scrub_put(unsigned char *dst, const unsigned char *s,
+    size_t len, const unsigned char *addr, size_t alen, unsigned prefix4,
+    unsigned prefix6);
 static int ngx_anon_scrub_looks_ipv6(const unsigned char *s, size_t len);
+static size_t ngx_anon_scrub_numbers(unsigned char *dst,
+    const unsigned char *s, size_t len, unsigned prefix4);
+static size_t ngx_anon_scrub_sequence(unsigned char *dst,
+    const unsigned char *s, size_t len, unsigned prefix4, size_t *used);
+static void ngx_anon_scrub_zero(unsigned char *dst, const unsigned char *s,
+    size_t len);
 static size_t ngx_anon_scrub_copy(unsigned char *dst,
     const unsigned char *s, size_t len);
 
@@ -31,7 +37,7 @@ size_t
 ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
     unsigned prefix4, unsigned prefix6)
 {
-    size_t                n, out;
+    size_t                out;
     const unsigned char  *p, *last, *start;
 
     out = 0;
@@ -56,9 +62,8 @@ ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
             p++;
         }
 
-        n = ngx_anon_scrub_run(dst ? dst + out : NULL, start, p - start,
-                               prefix4, prefix6);
-        out += n;
+        out += ngx_anon_scrub_run(dst ? dst + out : NULL, start, p - start,
+                                  prefix4, prefix6);
     }
 
     return out;
@@ -68,7 +73,14 @@ ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
 static int
 ngx_anon_scrub_is_run(unsigned char ch)
 {
-    if (ngx_anon_is_digit(ch) || ch == '.' || ch == ':') {
+    return ngx_anon_scrub_is_hex(ch) || ch == '.' || ch == ':';
+}
+
+
+static int
+ngx_anon_scrub_is_hex(unsigned char ch)
+{
+    if (ngx_anon_is_digit(ch)) {
         return 1;
     }
 
@@ -83,32 +95,44 @@ ngx_anon_scrub_run(unsigned char *dst, const unsigned char *s, size_t len,
     unsigned prefix4, unsigned prefix6)
 {
     size_t                n, head, tail;
-    const unsigned char  *e;
+    const unsigned char  *e, *last;
 
     n = ngx_anon_scrub_address(dst, s, len, prefix4, prefix6);
     if (n) {
         return n;
     }
 
-    /* set aside a single leading colon and trailing dots and colons */
+    /*
+     * Set aside a stray leading colon (also the first of ":::") and the
+     * trailing dots and colons, but give "::" back to the address when the
+     * trailing part starts with it: "2001:db8:::" is "2001:db8::" and ":",
+     * while "2001:db8::1::" is no address followed by separators.  An
+     * address must not be followed by "::": its printed end could be read
+     * with it as another address ("1.2.3.4::" holds "4::", and
+     * "1:2:3:4:0:5efe::::" cut to 8 bits would be "::5efe:0:0::").
+     */
 
-    head = (len > 1 && s[0] == ':' && s[1] != ':') ? 1 : 0;
+    head = (len > 1 && s[0] == ':'
+            && (s[1] != ':' || (len > 2 && s[2] == ':'))) ? 1 : 0;
 
-    e = s + len;
+    last = s + len;
+    e = last;
 
     while (e > s + head && (e[-1] == '.' || e[-1] == ':')) {
-        if (e[-1] == ':' && e - 1 > s + head && e[-2] == ':') {
-            break;
-        }
-
         e--;
     }
 
-    tail = (s + len) - e;
+    if (last - e >= 2 && e[0] == ':' && e[1] == ':') {
+        e += 2;
+    }
 
-    if (head || tail) {
+    tail = last - e;
+
+    if ((head || tail) && e > s + head
+        && !(tail >= 2 && e[0] == ':' && e[1] == ':'))
+    {
         n = ngx_anon_scrub_address(dst ? dst + head : NULL, s + head,
-                                   len - head - tail, prefix4, prefix6);
+                                   e - s - head, prefix4, prefix6);
         if (n) {
             if (dst) {
                 memcpy(dst, s, head);
@@ -120,39 +144,37 @@ ngx_anon_scrub_run(unsigned char *dst, const unsigned char *s, size_t len,
     }
 
     if (ngx_anon_scrub_looks_ipv6(s, len)) {
-
-        if (dst) {
-            for (n = 0; n < len; n++) {
-                dst[n] = (s[n] == ':' || s[n] == '.') ? s[n] : '0';
-            }
-        }
-
+        ngx_anon_scrub_zero(dst, s, len);
         return len;
     }
 
-    return ngx_anon_scrub_quads(dst, s, len, prefix4);
+    return ngx_anon_scrub_numbers(dst, s, len, prefix4);
 }
 
+
+/*
+ * An address, or an IPv4 address with ":port", that is all of s: its
+ * truncation (s itself if truncation changes nothing) is written and its
+ * length returned; 0 if s is neither.
+ */
 
 static size_t
 ngx_anon_scrub_address(unsigned char *dst, const unsigned char *s,
     size_t len, unsigned prefix4, unsigned prefix6)
 {
-    size_t                n, port;
+    size_t                n, alen, port;
+    unsigned char         addr[16];
     const unsigned char  *colon;
-    unsigned char         buf[NGX_ANON_ADDR_STRLEN];
 
     if (len == 0) {
         return 0;
     }
 
-    n = ngx_anon_addr_truncate_text(s, len, buf, prefix4, prefix6);
+    alen = ngx_anon_addr_parse(s, len, addr);
 
-    if (n) {
-        return ngx_anon_scrub_copy(dst, buf, n);
+    if (alen) {
+        return ngx_anon_scrub_put(dst, s, len, addr, alen, prefix4, prefix6);
     }
-
-    /* an IPv4 address with a port */
 
     colon = memchr(s, ':', len);
     if (colon == NULL) {
@@ -161,20 +183,23 @@ ngx_anon_scrub_address(unsigned char *dst, const unsigned char *s,
 
     port = (s + len) - colon;
 
+    if (port < 2) {
+        return 0;
+    }
+
     for (n = 1; n < port; n++) {
         if (!ngx_anon_is_digit(colon[n])) {
             return 0;
         }
     }
 
-    n = ngx_anon_addr_truncate_text(s, colon - s, buf, prefix4, prefix6);
-
-    if (n == 0 || memchr(buf, ':', n) != NULL) {
+    if (ngx_anon_addr_parse(s, colon - s, addr) != 4) {
         return 0;
     }
 
+    n = ngx_anon_scrub_put(dst, s, colon - s, addr, 4, prefix4, prefix6);
+
     if (dst) {
-        memcpy(dst, buf, n);
         memcpy(dst + n, colon, port);
     }
 
@@ -183,99 +208,49 @@ ngx_anon_scrub_address(unsigned char *dst, const unsigned char *s,
 
 
 static size_t
-ngx_anon_scrub_quads(unsigned char *dst, const unsigned char *s, size_t len,
-    unsigned prefix4)
+ngx_anon_scrub_put(unsigned char *dst, const unsigned char *s, size_t len,
+    const unsigned char *addr, size_t alen, unsigned prefix4,
+    unsigned prefix6)
 {
-    size_t         i, n, q, out;
-    unsigned char  a4[4], buf[NGX_ANON_ADDR_STRLEN];
+    size_t         n;
+    unsigned char  a[16], buf[NGX_ANON_ADDR_STRLEN];
 
-    out = 0;
-    i = 0;
+    memcpy(a, addr, alen);
 
-    while (i < len) {
+    if (alen == 4) {
+        ngx_anon_addr_truncate4(a, prefix4);
 
-        q = ngx_anon_is_digit(s[i])
-            ? ngx_anon_scrub_quad(s + i, len - i, a4) : 0;
-
-        if (q) {
-            ngx_anon_addr_truncate4(a4, prefix4);
-            n = ngx_anon_addr_format(a4, 4, buf);
-            out += ngx_anon_scrub_copy(dst ? dst + out : NULL, buf, n);
-            i += q;
-            continue;
-        }
-
-        if (dst) {
-            dst[out] = s[i];
-        }
-
-        out++;
-        i++;
+    } else {
+        ngx_anon_addr_truncate6(a, prefix4, prefix6);
     }
 
-    return out;
+    /* already truncated: the text stays as it is */
+
+    if (memcmp(a, addr, alen) == 0) {
+        return ngx_anon_scrub_copy(dst, s, len);
+    }
+
+    n = ngx_anon_addr_format(a, alen, buf);
+
+    return ngx_anon_scrub_copy(dst, buf, n);
 }
 
 
-static size_t
-ngx_anon_scrub_quad(const unsigned char *s, size_t len, unsigned char *a4)
-{
-    size_t    i, part, digits;
-    unsigned  value;
-
-    /*
-     * The dotted quad that starts at s, its length or 0 if none.  Leading
-     * zeros are read as decimal: "010.001.002.003" is 10.1.2.3 here.
-     */
-
-    i = 0;
-
-    for (part = 0; part < 4; part++) {
-
-        if (part) {
-            if (i >= len || s[i] != '.') {
-                return 0;
-            }
-
-            i++;
-        }
-
-        value = 0;
-        digits = 0;
-
-        while (i < len && ngx_anon_is_digit(s[i]) && digits < 3) {
-
-            if (value * 10 + (s[i] - '0') > 255) {
-                break;
-            }
-
-            value = value * 10 + (s[i] - '0');
-            digits++;
-            i++;
-        }
-
-        if (digits == 0) {
-            return 0;
-        }
-
-        if (part < 3 && i < len && ngx_anon_is_digit(s[i])) {
-            return 0;
-        }
-
-        a4[part] = (unsigned char) value;
-    }
-
-    return i;
-}
-
+/*
+ * "::", six or more colons (every IPv6 text without "::" has them), or two
+ * or more colons between hex digits with a hex letter or three or more
+ * digits in a group right after a colon: "2001:db8:cafe", but neither
+ * "2023:13:55:36" nor ":0A00010B:".
+ */
 
 static int
 ngx_anon_scrub_looks_ipv6(const unsigned char *s, size_t len)
 {
-    size_t  i, colons, group;
     int     hex;
+    size_t  i, colons, inner, group;
 
     colons = 0;
+    inner = 0;
     group = 0;
     hex = 0;
 
@@ -286,8 +261,15 @@ ngx_anon_scrub_looks_ipv6(const unsigned char *s, size_t len)
                 return 1;
             }
 
+            if (i > 0 && i + 1 < len
+                && ngx_anon_scrub_is_hex(s[i - 1])
+                && ngx_anon_scrub_is_hex(s[i + 1]))
+            {
+                inner++;
+            }
+
             colons++;
-            group = 0;
+            group = 1;
             continue;
         }
 
@@ -296,16 +278,156 @@ ngx_anon_scrub_looks_ipv6(const unsigned char *s, size_t len)
             continue;
         }
 
-        if (!ngx_anon_is_digit(s[i])) {
-            hex = 1;
+        /* group counts the characters after a colon plus one */
+
+        if (group == 0) {
+            continue;
         }
 
-        if (++group >= 3) {
+        if (!ngx_anon_is_digit(s[i]) || ++group > 3) {
             hex = 1;
         }
     }
 
-    return colons >= 2 && hex;
+    return colons >= 6 || (inner >= 2 && hex);
+}
+
+
+/*
+ * Numbers separated by single dots: an exact dotted quad (parts of one to
+ * three digits up to 255, leading zeros read as decimal) is truncated;
+ * four or more numbers that are not one quad but hold one have all their
+ * digits replaced by "0".
+ */
+
+static size_t
+ngx_anon_scrub_numbers(unsigned char *dst, const unsigned char *s,
+    size_t len, unsigned prefix4)
+{
+    size_t  i, out, used;
+
+    out = 0;
+    i = 0;
+
+    while (i < len) {
+
+        if (!ngx_anon_is_digit(s[i])) {
+            if (dst) {
+                dst[out] = s[i];
+            }
+
+            out++;
+            i++;
+            continue;
+        }
+
+        out += ngx_anon_scrub_sequence(dst ? dst + out : NULL, s + i, len - i,
+                                       prefix4, &used);
+        i += used;
+    }
+
+    return out;
+}
+
+
+static size_t
+ngx_anon_scrub_sequence(unsigned char *dst, const unsigned char *s,
+    size_t len, unsigned prefix4, size_t *used)
+{
+    int            octet, prev;
+    size_t         i, n, start, parts, octets, pair;
+    unsigned       value;
+    unsigned char  a4[4], t4[4], buf[NGX_ANON_ADDR_STRLEN];
+
+    /*
+     * The numbers from s on, "1.2.3.4.5" as a whole.  A dotted quad inside
+     * them starts in one number and ends in the third one after it, and
+     * the two between are octets, so "1198.51.100.7" and "1.2.3.45678"
+     * hold quads, "120.0.6099.109" does not.  "pair" is the first number
+     * that is an octet after an octet after some number.
+     */
+
+    i = 0;
+    parts = 0;
+    octets = 0;
+    pair = 0;
+    prev = 0;
+
+    for ( ;; ) {
+        start = i;
+        value = 0;
+
+        while (i < len && ngx_anon_is_digit(s[i])) {
+            if (i - start < 3) {
+                value = value * 10 + (s[i] - '0');
+            }
+
+            i++;
+        }
+
+        octet = (i - start <= 3 && value <= 255);
+
+        if (octet) {
+            if (parts < 4) {
+                a4[parts] = (unsigned char) value;
+            }
+
+            octets++;
+
+            if (prev && parts >= 2 && pair == 0) {
+                pair = parts;
+            }
+        }
+
+        prev = octet;
+        parts++;
+
+        if (i + 1 < len && s[i] == '.' && ngx_anon_is_digit(s[i + 1])) {
+            i++;
+            continue;
+        }
+
+        break;
+    }
+
+    *used = i;
+
+    if (parts == 4 && octets == 4) {
+        memcpy(t4, a4, 4);
+        ngx_anon_addr_truncate4(t4, prefix4);
+
+        if (memcmp(t4, a4, 4) == 0) {
+            return ngx_anon_scrub_copy(dst, s, i);
+        }
+
+        n = ngx_anon_addr_format(t4, 4, buf);
+
+        return ngx_anon_scrub_copy(dst, buf, n);
+    }
+
+    if (pair && parts >= pair + 2) {
+        ngx_anon_scrub_zero(dst, s, i);
+        return i;
+    }
+
+    return ngx_anon_scrub_copy(dst, s, i);
+}
+
+
+/* every digit and hex letter becomes "0", dots and colons stay */
+
+static void
+ngx_anon_scrub_zero(unsigned char *dst, const unsigned char *s, size_t len)
+{
+    size_t  i;
+
+    if (dst == NULL) {
+        return;
+    }
+
+    for (i = 0; i < len; i++) {
+        dst[i] = (s[i] == ':' || s[i] == '.') ? s[i] : '0';
+    }
 }
 
 

@@ -19,6 +19,7 @@ static ngx_int_t ngx_http_anon_apply(ngx_http_request_t *r,
 static void ngx_http_anon_install(ngx_http_anon_state_t *st);
 static void ngx_http_anon_restore(ngx_http_anon_state_t *st);
 static void ngx_http_anon_cleanup(void *data);
+static void ngx_http_anon_give_back(ngx_http_request_t *r);
 static void ngx_http_anon_blank(ngx_connection_t *c);
 static ngx_int_t ngx_http_anon_post_read_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r);
@@ -147,6 +148,13 @@ static ngx_command_t  ngx_http_anon_commands[] = {
       0,
       NULL },
 
+    { ngx_string("anon_geoip2"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_http_anon_geoip2,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -270,6 +278,48 @@ ngx_http_anon_truncate_sockaddr(struct sockaddr *sa, ngx_uint_t prefix4,
     default:
         return NGX_DECLINED;
     }
+}
+
+
+ngx_int_t
+ngx_http_anon_truncated_text(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf, ngx_str_t *text)
+{
+    ngx_sockaddr_t     sa;
+    ngx_connection_t  *c;
+
+    /* NGX_DECLINED: no IP address (UNIX-domain), text left alone */
+
+    c = r->connection;
+
+    if (c->socklen > sizeof(sa)) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(&sa, c->sockaddr, c->socklen);
+
+    if (ngx_http_anon_truncate_sockaddr(&sa.sockaddr, alcf->prefix4,
+                                        alcf->prefix6)
+        != NGX_OK)
+    {
+#if (NGX_HAVE_UNIX_DOMAIN)
+        if (c->sockaddr->sa_family == AF_UNIX) {
+            return NGX_DECLINED;
+        }
+#endif
+
+        return NGX_ERROR;
+    }
+
+    text->data = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
+    if (text->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    text->len = ngx_sock_ntop(&sa.sockaddr, c->socklen, text->data,
+                              NGX_SOCKADDR_STRLEN, 0);
+
+    return NGX_OK;
 }
 
 
@@ -443,6 +493,22 @@ ngx_http_anon_cleanup(void *data)
 
 
 static void
+ngx_http_anon_give_back(ngx_http_request_t *r)
+{
+    ngx_http_anon_state_t  *st;
+
+    /* the real address again, if it is this module that truncated it */
+
+    st = ngx_http_anon_get_state(r);
+
+    if (st && st->active && r->connection->sockaddr == st->anon_sockaddr) {
+        ngx_http_anon_restore(st);
+        ngx_http_anon_flush_variables(r);
+    }
+}
+
+
+static void
 ngx_http_anon_blank(ngx_connection_t *c)
 {
     /*
@@ -487,7 +553,6 @@ ngx_http_anon_post_read_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
 {
-    ngx_http_anon_state_t     *st;
     ngx_http_anon_loc_conf_t  *alcf;
 
     /*
@@ -498,13 +563,7 @@ ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
      */
 
     if (r == r->main && r->internal) {
-        st = ngx_http_anon_get_state(r);
-
-        if (st && st->active && r->connection->sockaddr == st->anon_sockaddr)
-        {
-            ngx_http_anon_restore(st);
-            ngx_http_anon_flush_variables(r);
-        }
+        ngx_http_anon_give_back(r);
     }
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
@@ -528,7 +587,7 @@ static ngx_int_t
 ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    ngx_http_anon_state_t     *st;
+    ngx_http_anon_ctx_t       *ctx;
     ngx_http_anon_loc_conf_t  *alcf;
 
     /* the location is known: its argument list applies from now on */
@@ -546,18 +605,23 @@ ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
      */
 
     if (alcf->mode != NGX_HTTP_ANON_STRICT && r == r->main) {
-        st = ngx_http_anon_get_state(r);
-
-        if (st && st->active && r->connection->sockaddr == st->anon_sockaddr)
-        {
-            ngx_http_anon_restore(st);
-            ngx_http_anon_flush_variables(r);
-        }
+        ngx_http_anon_give_back(r);
     }
 
-    if (alcf->mode != NGX_HTTP_ANON_OFF
-        && ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ARGS)
-           != NGX_OK)
+    if (alcf->mode == NGX_HTTP_ANON_OFF && alcf->bsn == NGX_ANON_BSN_OFF) {
+        return NGX_DECLINED;
+    }
+
+    /* the location's own list, even if the server's was applied already */
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_anon_module);
+
+    if (ctx) {
+        ctx->scrubbed &= ~NGX_HTTP_ANON_SCRUB_ARGS;
+    }
+
+    if (ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ARGS)
+        != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -569,7 +633,6 @@ ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_anon_preaccess_handler(ngx_http_request_t *r)
 {
-    ngx_http_anon_state_t     *st;
     ngx_http_anon_loc_conf_t  *alcf;
 
     /*
@@ -588,11 +651,7 @@ ngx_http_anon_preaccess_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    st = ngx_http_anon_get_state(r);
-
-    if (st && st->active && r->connection->sockaddr == st->anon_sockaddr) {
-        ngx_http_anon_restore(st);
-    }
+    ngx_http_anon_give_back(r);
 
     return NGX_DECLINED;
 }
@@ -629,7 +688,12 @@ ngx_http_anon_precontent_handler(ngx_http_request_t *r)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
     if (alcf->mode == NGX_HTTP_ANON_OFF) {
-        return NGX_DECLINED;
+
+        /* anon_bsn alone: tracking requests sent as POST */
+
+        return (alcf->bsn == NGX_ANON_BSN_OFF) ? NGX_DECLINED
+                                               : ngx_http_anon_read_body(r,
+                                                                      alcf);
     }
 
     if (ngx_http_anon_apply(r, alcf) != NGX_OK
@@ -900,6 +964,7 @@ ngx_http_anon_create_main_conf(ngx_conf_t *cf)
      *     amcf->key_file = { 0, NULL };
      *     amcf->file_key = { 0, NULL };
      *     amcf->shm_zone = NULL;
+     *     amcf->geo = NULL;
      */
 
     amcf->error_log = NGX_CONF_UNSET;

@@ -21,6 +21,10 @@
 #define NGX_HTTP_ANON_STRICT    2
 
 
+/* the anon_geoip2 databases and variables (ngx_http_anon_geo.c) */
+typedef struct ngx_http_anon_geo_conf_s  ngx_http_anon_geo_conf_t;
+
+
 typedef struct {
     ngx_uint_t                 mode;
     ngx_uint_t                 prefix4;
@@ -57,6 +61,8 @@ typedef struct {
 
     ngx_array_t               *default_headers;
     ngx_array_t               *default_args;
+
+    ngx_http_anon_geo_conf_t  *geo;              /* NULL: no anon_geoip2 */
 } ngx_http_anon_main_conf_t;
 
 
@@ -64,6 +70,15 @@ typedef struct {
 #define NGX_HTTP_ANON_SCRUB_HEADERS  2
 #define NGX_HTTP_ANON_SCRUB_ALL      3
 #define NGX_HTTP_ANON_SCRUB_BODY     4
+
+
+/* the fields of ngx_http_anon_geo_place(), as Matomo names them */
+#define NGX_HTTP_ANON_GEO_COUNTRY    0
+#define NGX_HTTP_ANON_GEO_REGION     1
+#define NGX_HTTP_ANON_GEO_CITY       2
+#define NGX_HTTP_ANON_GEO_LAT        3
+#define NGX_HTTP_ANON_GEO_LONG       4
+#define NGX_HTTP_ANON_GEO_FIELDS     5
 
 
 typedef struct {
@@ -98,6 +113,8 @@ typedef struct {
 ngx_http_anon_state_t *ngx_http_anon_get_state(ngx_http_request_t *r);
 struct sockaddr *ngx_http_anon_original_addr(ngx_http_request_t *r,
     socklen_t *socklen);
+ngx_int_t ngx_http_anon_truncated_text(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf, ngx_str_t *text);
 ngx_int_t ngx_http_anon_truncate_sockaddr(struct sockaddr *sa,
     ngx_uint_t prefix4, ngx_uint_t prefix6);
 ngx_int_t ngx_http_anon_scrub_request(ngx_http_request_t *r,
@@ -116,6 +133,8 @@ char *ngx_http_anon_piwik_site(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_anon_piwik_token(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_anon_geoip2(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_anon_geo_place(ngx_http_request_t *r, ngx_str_t *place);
 ngx_int_t ngx_http_anon_wrap_log(ngx_pool_t *pool, ngx_log_t *log,
     ngx_http_anon_main_conf_t *amcf);
 ngx_int_t ngx_http_anon_init_module(ngx_cycle_t *cycle);

@@ -15,7 +15,7 @@
 #include "ngx_http_anon_module.h"
 
 
-#define NGX_HTTP_ANON_PIWIK_FIELDS  16
+#define NGX_HTTP_ANON_PIWIK_FIELDS  24
 
 
 /* one name=value pair of a Matomo Tracking HTTP API request */
@@ -40,12 +40,20 @@ static ngx_int_t ngx_http_anon_piwik_cip(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_str_t *cip);
 
 
+/* the fields of anon_geoip2's answer, NGX_HTTP_ANON_GEO_* */
+
+static char  *ngx_http_anon_piwik_geo[] = {
+    "country", "region", "city", "lat", "long"
+};
+
+
 ngx_int_t
 ngx_http_anon_piwik_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     u_char                     *p, *num;
     size_t                      len;
+    ngx_int_t                   rc;
     ngx_str_t                   url, cip, ref;
     ngx_uint_t                  i;
     ngx_anon_bsn_t              bsn;
@@ -56,6 +64,7 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t   vid;
     ngx_http_anon_main_conf_t  *amcf;
     u_char                      key[NGX_ANON_PRF_KEY_LEN];
+    ngx_str_t                   place[NGX_HTTP_ANON_GEO_FIELDS];
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
@@ -68,7 +77,7 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
 
     mr = r->main;
 
-    num = ngx_pnalloc(r->pool, 3 * NGX_INT_T_LEN);
+    num = ngx_pnalloc(r->pool, 4 * NGX_INT_T_LEN);
     if (num == NULL) {
         return NGX_ERROR;
     }
@@ -128,6 +137,27 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
 
     ngx_http_anon_piwik_add(&pw, "cip", cip.data, cip.len);
 
+    /* the original address's place, so that Matomo needs no address */
+
+    rc = ngx_http_anon_geo_place(r, place);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        ngx_strlow(place[NGX_HTTP_ANON_GEO_COUNTRY].data,
+                   place[NGX_HTTP_ANON_GEO_COUNTRY].data,
+                   place[NGX_HTTP_ANON_GEO_COUNTRY].len);
+
+        for (i = 0; i < NGX_HTTP_ANON_GEO_FIELDS; i++) {
+            if (place[i].len) {
+                ngx_http_anon_piwik_add(&pw, ngx_http_anon_piwik_geo[i],
+                                        place[i].data, place[i].len);
+            }
+        }
+    }
+
     /* a keyed visitor id: unique visitors without an address */
 
     if (ngx_http_anon_visitor_id_variable(r, &vid, 0) != NGX_OK) {
@@ -148,8 +178,11 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
 
     ngx_http_anon_piwik_add(&pw, "send_image", (u_char *) "0", 1);
 
+    /* in hex: a random decimal number may pass for a BSN */
+
     num = p;
-    p = ngx_sprintf(num, "%ui", (ngx_uint_t) ngx_random());
+    p = ngx_sprintf(num, "%08xi%08xi", (ngx_uint_t) ngx_random(),
+                    (ngx_uint_t) ngx_random());
     ngx_http_anon_piwik_add(&pw, "rand", num, p - num);
 
     if (alcf->piwik_token.len) {
@@ -254,35 +287,19 @@ static ngx_int_t
 ngx_http_anon_piwik_cip(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
     ngx_str_t *cip)
 {
-    ngx_sockaddr_t     sa;
-    ngx_connection_t  *c;
+    switch (ngx_http_anon_truncated_text(r, alcf, cip)) {
 
-    c = r->connection;
+    case NGX_OK:
+        return NGX_OK;
 
-    if (c->socklen > sizeof(sa)) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(&sa, c->sockaddr, c->socklen);
-
-    if (ngx_http_anon_truncate_sockaddr(&sa.sockaddr, alcf->prefix4,
-                                        alcf->prefix6)
-        != NGX_OK)
-    {
+    case NGX_DECLINED:
         /* a UNIX-domain client has no address to report */
         ngx_str_null(cip);
         return NGX_OK;
-    }
 
-    cip->data = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
-    if (cip->data == NULL) {
+    default:
         return NGX_ERROR;
     }
-
-    cip->len = ngx_sock_ntop(&sa.sockaddr, c->socklen, cip->data,
-                             NGX_SOCKADDR_STRLEN, 0);
-
-    return NGX_OK;
 }
 
 

@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/crypto.h>
+
 #include "ngx_anon_args.h"
 #include "ngx_anon_json.h"
 #include "ngx_anon_scrub.h"
@@ -67,7 +69,8 @@ ngx_http_anon_scrub_request(ngx_http_request_t *r,
 
     /*
      * Headers are shared with subrequests and a subrequest's arguments
-     * come from the configuration, so the main request is scrubbed once:
+     * come from the configuration, so the main request's are scrubbed once,
+     * whichever request gets there first:
      * the arguments in the rewrite phase, before access checks can log
      * the request line, the headers once realip has read them.  Again
      * after an internal redirect, which clears the context and may bring
@@ -75,7 +78,18 @@ ngx_http_anon_scrub_request(ngx_http_request_t *r,
      */
 
     if (r != r->main) {
-        return NGX_OK;
+
+        /*
+         * A subrequest in the access phase (auth_request) may proxy the
+         * shared headers before the main request reaches precontent.
+         */
+
+        what &= NGX_HTTP_ANON_SCRUB_HEADERS;
+        r = r->main;
+
+        if (what == 0) {
+            return NGX_OK;
+        }
     }
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
@@ -235,8 +249,11 @@ static ngx_int_t
 ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
     size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf)
 {
-    u_char  *dst, *work;
-    size_t   len, n;
+    u_char                     *dst, *work;
+    size_t                      len, n;
+    ngx_anon_bsn_t              bsn;
+    ngx_http_anon_main_conf_t  *amcf;
+    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     len = end - start;
 
@@ -247,20 +264,32 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
         return NGX_OK;
     }
 
-    work = ngx_pnalloc(r->pool, ngx_anon_args_work_size(len));
-    if (work == NULL) {
+    /* BSNs in tracking arguments too: url, urlref, when they are named */
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
+
+    if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn, key) != NGX_OK) {
         return NGX_ERROR;
     }
 
+    work = ngx_pnalloc(r->pool, ngx_anon_args_bsn_work_size(len));
     dst = ngx_pnalloc(r->pool,
-                      start + ngx_anon_args_dst_size(len) + s->len - end);
-    if (dst == NULL) {
+                      start + ngx_anon_args_bsn_dst_size(len) + s->len - end);
+
+    if (work == NULL || dst == NULL) {
+        OPENSSL_cleanse(key, sizeof(key));
         return NGX_ERROR;
     }
 
-    n = ngx_anon_args_scrub(dst + start, s->data + start, len,
-                            alcf->args->elts, alcf->args->nelts,
-                            alcf->prefix4, alcf->prefix6, work);
+    /* with "anon off", anon_bsn alone: the addresses stay */
+
+    n = ngx_anon_args_scrub_bsn(dst + start, s->data + start, len,
+                                alcf->args->elts, alcf->args->nelts,
+                                alcf->mode != NGX_HTTP_ANON_OFF,
+                                alcf->prefix4, alcf->prefix6, &bsn, work);
+
+    OPENSSL_cleanse(key, sizeof(key));
+
     if (n == 0) {
         return NGX_OK;
     }
@@ -376,15 +405,18 @@ ngx_http_anon_body_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_anon_scrub_body(ngx_http_request_t *r)
 {
-    u_char                    *data, *dst, *work, *p;
-    off_t                      size;
-    size_t                     len, n;
-    ssize_t                    rd;
-    ngx_buf_t                 *b;
-    ngx_uint_t                 type;
-    ngx_chain_t               *cl;
-    ngx_http_request_body_t   *rb;
-    ngx_http_anon_loc_conf_t  *alcf;
+    u_char                     *data, *dst, *work, *p;
+    off_t                       size;
+    size_t                      len, n;
+    ssize_t                     rd;
+    ngx_buf_t                  *b;
+    ngx_uint_t                  type;
+    ngx_chain_t                *cl;
+    ngx_anon_bsn_t              bsn;
+    ngx_http_request_body_t    *rb;
+    ngx_http_anon_loc_conf_t   *alcf;
+    ngx_http_anon_main_conf_t  *amcf;
+    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     rb = r->request_body;
 
@@ -433,16 +465,26 @@ ngx_http_anon_scrub_body(ngx_http_request_t *r)
     }
 
     if (type == NGX_HTTP_ANON_BODY_FORM) {
-        work = ngx_pnalloc(r->pool, ngx_anon_args_work_size(len));
-        dst = ngx_pnalloc(r->pool, ngx_anon_args_dst_size(len));
+        work = ngx_pnalloc(r->pool, ngx_anon_args_bsn_work_size(len));
+        dst = ngx_pnalloc(r->pool, ngx_anon_args_bsn_dst_size(len));
 
         if (work == NULL || dst == NULL) {
             return NGX_ERROR;
         }
 
-        n = ngx_anon_args_scrub(dst, data, len, alcf->args->elts,
-                                alcf->args->nelts, alcf->prefix4,
-                                alcf->prefix6, work);
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
+
+        if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn, key) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        n = ngx_anon_args_scrub_bsn(dst, data, len, alcf->args->elts,
+                                    alcf->args->nelts,
+                                    alcf->mode != NGX_HTTP_ANON_OFF,
+                                    alcf->prefix4, alcf->prefix6, &bsn,
+                                    work);
+
+        OPENSSL_cleanse(key, sizeof(key));
 
     } else {
         work = ngx_pnalloc(r->pool, ngx_anon_json_work_size(len));

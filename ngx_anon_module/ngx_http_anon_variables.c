@@ -211,49 +211,26 @@ static ngx_int_t
 ngx_http_anon_remote_addr_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char                    *p;
-    ngx_sockaddr_t             sa;
-    ngx_connection_t          *c;
+    ngx_str_t                  text;
     ngx_http_anon_loc_conf_t  *alcf;
-
-    c = r->connection;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
-    if (c->socklen > sizeof(sa)) {
+    switch (ngx_http_anon_truncated_text(r, alcf, &text)) {
+
+    case NGX_OK:
+        break;
+
+    case NGX_DECLINED:
+        text = r->connection->addr_text;
+        break;
+
+    default:
         return NGX_ERROR;
     }
 
-    ngx_memcpy(&sa, c->sockaddr, c->socklen);
-
-    if (ngx_http_anon_truncate_sockaddr(&sa.sockaddr, alcf->prefix4,
-                                        alcf->prefix6)
-        != NGX_OK)
-    {
-#if (NGX_HAVE_UNIX_DOMAIN)
-        if (c->sockaddr->sa_family == AF_UNIX) {
-            v->len = c->addr_text.len;
-            v->data = c->addr_text.data;
-            goto done;
-        }
-#endif
-
-        return NGX_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    v->len = ngx_sock_ntop(&sa.sockaddr, c->socklen, p, NGX_SOCKADDR_STRLEN,
-                           0);
-    v->data = p;
-
-#if (NGX_HAVE_UNIX_DOMAIN)
-done:
-#endif
-
+    v->len = text.len;
+    v->data = text.data;
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;

@@ -57,6 +57,8 @@ http {
 
         location = /_piwik {
             internal;
+            proxy_pass_request_headers off;
+            proxy_pass_request_body off;
             proxy_pass http://%%RECORDER%%/matomo.php?$anon_piwik_args;
         }
     }
@@ -81,6 +83,8 @@ http {
 
         location = /_piwik {
             internal;
+            proxy_pass_request_headers off;
+            proxy_pass_request_body off;
             proxy_pass http://%%RECORDER%%/matomo.php?$anon_piwik_args;
         }
     }
@@ -195,9 +199,11 @@ is($q->{lang}, 'nl-NL,nl;q=0.9,en;q=0.5', 'lang');
 is($q->{cip}, '203.0.0.0', 'cip truncated');
 ok(abs(($q->{cdt} // 0) - time()) < 10, 'cdt is now');
 is($q->{send_image}, 0, 'send_image=0');
-like($q->{rand} // '', qr/^\d+$/, 'rand');
+like($q->{rand} // '', qr/^[0-9a-f]{16}$/, 'rand: hex, never a number');
 is($q->{token_auth}, '0123456789abcdef0123456789abcdef', 'token_auth');
 unlike($line // '', qr/[^A-Za-z0-9\-._~%=&]/, 'every value URL-encoded');
+unlike($req[-1], qr/^(Referer|User-Agent|Cookie|X-Real-IP):/mi,
+       'the page request\'s own headers are not passed on');
 
 # assets are not tracked
 

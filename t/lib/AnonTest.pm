@@ -78,6 +78,14 @@ wait_for_log(NAME, REGEX [, SECS]), all_texts
 File contents ('' if missing); wait_for_log returns them once REGEX
 matches (undef after 2s); all_texts joins every TESTDIR/*.log.
 
+=item Environment
+
+$ENV{ANON_TEST_NGINX_ENV}: NAME=VALUE pairs, separated by white space,
+added to the environment of nginx only (run, nginx_t), e.g. LD_PRELOAD
+and ASAN_OPTIONS for a module built with AddressSanitizer (make
+test-asan).  $ENV{ANON_TEST_TIMEOUT_SCALE} (default 1) multiplies the
+harness's own time limits: start, reload, stop, client and log waits.
+
 =item done_checks(ignore => REGEX)
 
 Stops nginx, then one test: no [alert]/[emerg]/[crit], no "exited on
@@ -113,6 +121,8 @@ our @EXPORT = qw(parse_response random_addresses leak_forms leaks canonical);
 my $DEFAULT_MODULE =
     abs_path(dirname(__FILE__) . '/../..') . '/build/ngx_http_anon_module.so';
 my $HAVE6 = IO::Socket::IP->new(LocalHost => '::1', Proto => 'tcp') ? 1 : 0;
+my $SCALE = ($ENV{ANON_TEST_TIMEOUT_SCALE} // '') =~ /\A\d+(?:\.\d+)?\z/
+    && $ENV{ANON_TEST_TIMEOUT_SCALE} > 0 ? $ENV{ANON_TEST_TIMEOUT_SCALE} : 1;
 my @LIVE;
 
 sub new {
@@ -222,6 +232,7 @@ sub run {
     if (!$pid) {
         open STDOUT, '>>', "$d/stderr.log";
         open STDERR, '>&', \*STDOUT;
+        _nginx_env();
         exec $self->{nginx}, '-p', "$d/", '-c', "$d/nginx.conf",
             '-e', "$d/error.log"
             or POSIX::_exit(127);
@@ -236,7 +247,7 @@ sub run {
         POSIX::_exit(0);
     }
     $self->{watchdog} = $dog;
-    my $end = time + 5;
+    my $end = time + 5 * $SCALE;
     until ($self->_ready) {
         if (waitpid($pid, WNOHANG) == $pid) {
             delete $self->{pid};
@@ -244,11 +255,18 @@ sub run {
         }
         if (time > $end) {
             $self->stop;
-            $self->_fail('nginx not ready after 5s');
+            $self->_fail("nginx not ready after @{[ 5 * $SCALE ]}s");
         }
         sleep 0.02;
     }
     return $self;
+}
+
+sub _nginx_env {    # in the child, before exec: $ENV{ANON_TEST_NGINX_ENV}
+    for (split ' ', $ENV{ANON_TEST_NGINX_ENV} // '') {
+        my ($k, $v) = /\A(\w+)=(.*)\z/s or next;
+        $ENV{$k} = $v;
+    }
 }
 
 sub _ready {    # pid file written, every listen address bound
@@ -284,7 +302,8 @@ sub stop {
     return $self if $self->{owner} != $$;
     local $?;
     if (my $pid = delete $self->{pid}) {
-        $self->{status} = _reap($pid, 'QUIT', 10) // _reap($pid, 'TERM', 3)
+        $self->{status} = _reap($pid, 'QUIT', 10 * $SCALE)
+            // _reap($pid, 'TERM', 3 * $SCALE)
             // _reap($pid, 'KILL', 3);
     }
     _reap($_, 'TERM', 2) for grep { $_ } delete $self->{watchdog};
@@ -318,7 +337,7 @@ sub reload {
     my %old = map { $_ => 1 } $self->worker_pids;
     my $emerg = () = $self->error_log =~ /\[emerg\]/g;
     kill 'HUP', $self->{pid} // croak 'nginx is not running';
-    my ($end, $new) = (time + 5, 0);
+    my ($end, $new) = (time + 5 * $SCALE, 0);
     while (time < $end) {
         my @now = $self->worker_pids;
         $new = grep { !$old{$_} } @now;
@@ -345,6 +364,7 @@ sub nginx_t {
     if (!$pid) {
         open STDOUT, '>', "$d/nginx_t.out";
         open STDERR, '>&', \*STDOUT;
+        _nginx_env();
         exec $self->{nginx}, '-t', '-p', "$d/", '-c', "$d/nginx_t.conf",
             '-e', "$d/nginx_t.err"
             or POSIX::_exit(127);
@@ -372,11 +392,12 @@ sub _connect {
     my ($dest) = @_;
     my %o = ref $dest ? %$dest : (port => $dest);
     my $s = IO::Socket::IP->new(PeerHost => $o{peer} // '127.0.0.1',
-        PeerPort => $o{port}, Proto => 'tcp', Timeout => $o{timeout} // 5,
+        PeerPort => $o{port}, Proto => 'tcp',
+        Timeout => ($o{timeout} // 5) * $SCALE,
         $o{local} ? (LocalHost => $o{local}) : ())
         or croak "connect to port $o{port}: $@";
     binmode $s;
-    return ($s, time + ($o{timeout} // 5));
+    return ($s, time + ($o{timeout} // 5) * $SCALE);
 }
 
 sub _request {
@@ -480,7 +501,7 @@ sub error_log  { $_[0]->file($_[1] // 'error.log') }
 
 sub wait_for_log {
     my ($self, $name, $re, $timeout) = @_;
-    my $end = time + ($timeout // 2);
+    my $end = time + ($timeout // 2) * $SCALE;
     while (1) {
         my $text = $self->file($name);
         return $text if $text =~ $re;

@@ -17,6 +17,10 @@ typedef Suite *(*check_anon_suite_pt)(void);
 
 static const check_anon_suite_pt  check_anon_suites[] = {
     ngx_anon_addr_suite,
+    ngx_anon_bsn_suite,
+    ngx_anon_prf_suite,
+    ngx_anon_scrub_suite,
+    ngx_anon_args_suite,
     NULL
 };
 
