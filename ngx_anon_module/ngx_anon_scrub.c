@@ -13,7 +13,6 @@
 #define ngx_anon_is_digit(ch)  ((ch) >= '0' && (ch) <= '9')
 
 
-static int ngx_anon_scrub_is_run(unsigned char ch);
 static int ngx_anon_scrub_is_hex(unsigned char ch);
 static size_t ngx_anon_scrub_run(unsigned char *dst, const unsigned char *s,
     size_t len, unsigned prefix4, unsigned prefix6);
@@ -33,47 +32,85 @@ static size_t ngx_anon_scrub_copy(unsigned char *dst,
     const unsigned char *s, size_t len);
 
 
+/* 1: a hex digit, 2: a dot, 4: a colon */
+
+static const unsigned char  ngx_anon_scrub_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0,      /* "." */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 0, 0, 0, 0, 0,      /* 0-9 ":" */
+    0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,      /* A-F */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,      /* a-f */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+
 size_t
 ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
     unsigned prefix4, unsigned prefix6)
 {
-    size_t                out;
-    const unsigned char  *p, *last, *start;
+    size_t                out, n, dots, colons;
+    unsigned              cls;
+    const unsigned char  *p, *last, *start, *copied;
+
+    /*
+     * Bytes are copied lazily, from "copied" on, only when a run that may
+     * hold an address is about to be written: most text is copied in a
+     * few large pieces.
+     */
 
     out = 0;
     p = src;
     last = src + len;
+    copied = src;
 
     while (p < last) {
 
-        start = p;
-
-        if (!ngx_anon_scrub_is_run(*p)) {
-            while (p < last && !ngx_anon_scrub_is_run(*p)) {
-                p++;
-            }
-
-            out += ngx_anon_scrub_copy(dst ? dst + out : NULL, start,
-                                       p - start);
+        if (ngx_anon_scrub_class[*p] == 0) {
+            p++;
             continue;
         }
 
-        while (p < last && ngx_anon_scrub_is_run(*p)) {
-            p++;
+        start = p;
+        dots = 0;
+        colons = 0;
+
+        do {
+            cls = ngx_anon_scrub_class[*p++];
+            dots += (cls >> 1) & 1;
+            colons += cls >> 2;
+        } while (p < last && ngx_anon_scrub_class[*p]);
+
+        /*
+         * No address, dotted quad or IPv6-like text has fewer than three
+         * dots and fewer than two colons: most runs ("5.0", "x86", "cafe")
+         * stay as they are.
+         */
+
+        if (dots < 3 && colons < 2) {
+            continue;
         }
 
+        n = start - copied;
+
+        if (dst && n) {
+            memcpy(dst + out, copied, n);
+        }
+
+        out += n;
         out += ngx_anon_scrub_run(dst ? dst + out : NULL, start, p - start,
                                   prefix4, prefix6);
+        copied = p;
     }
 
-    return out;
-}
+    n = last - copied;
 
+    if (dst && n) {
+        memcpy(dst + out, copied, n);
+    }
 
-static int
-ngx_anon_scrub_is_run(unsigned char ch)
-{
-    return ngx_anon_scrub_is_hex(ch) || ch == '.' || ch == ':';
+    return out + n;
 }
 
 
