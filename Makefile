@@ -113,7 +113,7 @@ integration: deb $(MODULE) $(BUILD)/anon-scrub $(NODE_MODULES)/matomo-tracker
 	ANON_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) \
 	    NODE_PATH=$(NODE_MODULES) prove -I t/lib t/
 
-test: unit integration
+test: unit fuzz-smoke integration
 
 run: $(MODULE)
 	@mkdir -p $(RUN_PREFIX)/logs $(RUN_PREFIX)/modules
@@ -265,7 +265,6 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	t/fuzz/run -s -b $(BUILD) $(FUZZ_TARGETS)
 
-test: fuzz-smoke
 
 # t/anon_load.t drives nginx with wrk and h2load (package:probe-file)
 LOAD_PKGS      := wrk:/usr/bin/wrk nghttp2-client:/usr/bin/h2load
