@@ -39,6 +39,7 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                 enabled;
+    ngx_flag_t                 strict;
     ngx_flag_t                 error_log;
 
     /* the http level's prefixes and BSN mode, for the error log */
@@ -113,6 +114,7 @@ typedef struct {
 ngx_http_anon_state_t *ngx_http_anon_get_state(ngx_http_request_t *r);
 struct sockaddr *ngx_http_anon_original_addr(ngx_http_request_t *r,
     socklen_t *socklen);
+size_t ngx_http_anon_sockaddr_text(struct sockaddr *sa, u_char *text);
 ngx_int_t ngx_http_anon_truncated_text(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_str_t *text);
 ngx_int_t ngx_http_anon_truncate_sockaddr(struct sockaddr *sa,

@@ -17,11 +17,12 @@
 
 
 static ngx_int_t ngx_http_anon_scrub_headers(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf);
+    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed);
 static ngx_int_t ngx_http_anon_scrub_query(ngx_http_request_t *r,
-    ngx_str_t *s, size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf);
+    ngx_str_t *s, size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf,
+    ngx_uint_t *changed);
 static ngx_int_t ngx_http_anon_scrub_args(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf);
+    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed);
 static ngx_uint_t ngx_http_anon_body_type(ngx_http_request_t *r);
 static void ngx_http_anon_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_scrub_body(ngx_http_request_t *r);
@@ -65,6 +66,7 @@ ngx_int_t
 ngx_http_anon_scrub_request(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t what)
 {
+    ngx_uint_t            changed;
     ngx_http_anon_ctx_t  *ctx;
 
     /*
@@ -111,23 +113,27 @@ ngx_http_anon_scrub_request(ngx_http_request_t *r,
         ngx_http_set_ctx(r, ctx, ngx_http_anon_module);
     }
 
+    changed = 0;
+
     if ((what & NGX_HTTP_ANON_SCRUB_HEADERS)
         && alcf->headers
-        && ngx_http_anon_scrub_headers(r, alcf) != NGX_OK)
+        && ngx_http_anon_scrub_headers(r, alcf, &changed) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
     if ((what & NGX_HTTP_ANON_SCRUB_ARGS)
         && alcf->args
-        && ngx_http_anon_scrub_args(r, alcf) != NGX_OK)
+        && ngx_http_anon_scrub_args(r, alcf, &changed) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
     ctx->scrubbed |= what;
 
-    ngx_http_anon_flush_variables(r);
+    if (changed) {
+        ngx_http_anon_flush_variables(r);
+    }
 
     return NGX_OK;
 }
@@ -135,7 +141,7 @@ ngx_http_anon_scrub_request(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_anon_scrub_headers(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf)
+    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed)
 {
     u_char           *p;
     size_t            len;
@@ -186,6 +192,14 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
                        alcf->prefix4, alcf->prefix6);
         p[len] = '\0';
 
+        if (len == h[i].value.len
+            && ngx_memcmp(p, h[i].value.data, len) == 0)
+        {
+            continue;
+        }
+
+        *changed = 1;
+
         /*
          * Only the value changes: the X-Forwarded-For array and x_real_ip
          * point to the same element, and upstream modules copy it.
@@ -201,11 +215,12 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_anon_scrub_args(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf)
+    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed)
 {
     u_char  *q, *sp;
 
-    if (ngx_http_anon_scrub_query(r, &r->args, 0, r->args.len, alcf)
+    if (ngx_http_anon_scrub_query(r, &r->args, 0, r->args.len, alcf,
+                                  changed)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -218,7 +233,7 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
 
     if (q && ngx_http_anon_scrub_query(r, &r->unparsed_uri,
                                        q + 1 - r->unparsed_uri.data,
-                                       r->unparsed_uri.len, alcf)
+                                       r->unparsed_uri.len, alcf, changed)
              != NGX_OK)
     {
         return NGX_ERROR;
@@ -241,13 +256,15 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
 
     return ngx_http_anon_scrub_query(r, &r->request_line,
                                      q + 1 - r->request_line.data,
-                                     sp - r->request_line.data, alcf);
+                                     sp - r->request_line.data, alcf,
+                                     changed);
 }
 
 
 static ngx_int_t
 ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
-    size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf)
+    size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf,
+    ngx_uint_t *changed)
 {
     u_char                     *dst, *work;
     size_t                      len, n;
@@ -299,6 +316,8 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
 
     s->len = start + n + s->len - end;
     s->data = dst;
+
+    *changed = 1;
 
     return NGX_OK;
 }

@@ -263,6 +263,14 @@ ngx_http_anon_wrapped_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    /* the connection's own, truncated, address: nothing else in it */
+
+    if (v->data == r->connection->addr_text.data
+        && v->len == r->connection->addr_text.len)
+    {
+        return NGX_OK;
+    }
+
     len = ngx_anon_scrub(NULL, v->data, v->len, st->prefix4, st->prefix6);
 
     p = ngx_pnalloc(r->pool, len);
