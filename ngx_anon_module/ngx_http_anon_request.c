@@ -20,7 +20,7 @@ static ngx_int_t ngx_http_anon_scrub_headers(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed);
 static ngx_int_t ngx_http_anon_scrub_query(ngx_http_request_t *r,
     ngx_str_t *s, size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf,
-    ngx_uint_t *changed);
+    ngx_str_t *orig, ngx_uint_t *changed);
 static ngx_int_t ngx_http_anon_scrub_args(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed);
 static ngx_uint_t ngx_http_anon_body_type(ngx_http_request_t *r);
@@ -217,23 +217,30 @@ static ngx_int_t
 ngx_http_anon_scrub_args(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed)
 {
-    u_char  *q, *sp;
+    u_char     *q, *sp;
+    ngx_str_t   orig;
 
-    if (ngx_http_anon_scrub_query(r, &r->args, 0, r->args.len, alcf,
+    orig = r->args;
+
+    if (ngx_http_anon_scrub_query(r, &r->args, 0, r->args.len, alcf, NULL,
                                   changed)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    /* what the client sent: $request_uri, $request, the error log */
+    /*
+     * What the client sent: $request_uri, $request, the error log.  Their
+     * query is usually the arguments' own bytes, scrubbed just now.
+     */
 
     q = ngx_strlchr(r->unparsed_uri.data,
                     r->unparsed_uri.data + r->unparsed_uri.len, '?');
 
     if (q && ngx_http_anon_scrub_query(r, &r->unparsed_uri,
                                        q + 1 - r->unparsed_uri.data,
-                                       r->unparsed_uri.len, alcf, changed)
+                                       r->unparsed_uri.len, alcf, &orig,
+                                       changed)
              != NGX_OK)
     {
         return NGX_ERROR;
@@ -256,7 +263,7 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
 
     return ngx_http_anon_scrub_query(r, &r->request_line,
                                      q + 1 - r->request_line.data,
-                                     sp - r->request_line.data, alcf,
+                                     sp - r->request_line.data, alcf, &orig,
                                      changed);
 }
 
@@ -264,7 +271,7 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
     size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf,
-    ngx_uint_t *changed)
+    ngx_str_t *orig, ngx_uint_t *changed)
 {
     u_char                     *dst, *work;
     size_t                      len, n;
@@ -279,6 +286,22 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
                                 alcf->args->nelts))
     {
         return NGX_OK;
+    }
+
+    /* the same bytes as the arguments "orig" were: their scrubbed text */
+
+    if (orig && orig->len == len && orig->data != r->args.data
+        && ngx_memcmp(orig->data, s->data + start, len) == 0)
+    {
+        n = r->args.len;
+        dst = ngx_pnalloc(r->pool, start + n + s->len - end);
+        if (dst == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(dst, s->data, start);
+        ngx_memcpy(dst + start, r->args.data, n);
+        goto done;
     }
 
     /* BSNs in tracking arguments too: url, urlref, when they are named */
@@ -312,6 +335,9 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
     }
 
     ngx_memcpy(dst, s->data, start);
+
+done:
+
     ngx_memcpy(dst + start + n, s->data + end, s->len - end);
 
     s->len = start + n + s->len - end;
