@@ -1076,6 +1076,8 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_anon_loc_conf_t *prev = parent;
     ngx_http_anon_loc_conf_t *conf = child;
 
+    ngx_str_t                  *name;
+    ngx_uint_t                  i;
     ngx_http_core_loc_conf_t   *clcf;
     ngx_http_anon_main_conf_t  *amcf;
 
@@ -1126,6 +1128,20 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_merge_ptr_value(conf->headers, prev->headers,
                                  amcf->default_headers);
         ngx_conf_merge_ptr_value(conf->args, prev->args, amcf->default_args);
+    }
+
+    conf->xff_listed = 0;
+
+    if (conf->headers) {
+        name = conf->headers->elts;
+
+        for (i = 0; i < conf->headers->nelts; i++) {
+            if (name[i].len == 15
+                && ngx_strncmp(name[i].data, "x-forwarded-for", 15) == 0)
+            {
+                conf->xff_listed = 1;
+            }
+        }
     }
 
     return NGX_CONF_OK;

@@ -30,6 +30,7 @@ typedef struct {
     ngx_uint_t                 prefix4;
     ngx_uint_t                 prefix6;
     ngx_array_t               *headers;          /* of ngx_str_t */
+    ngx_flag_t                 xff_listed;       /* X-Forwarded-For in it */
     ngx_array_t               *args;             /* of ngx_anon_name_t */
     ngx_uint_t                 piwik_site;       /* 0: off */
     ngx_str_t                  piwik_token;

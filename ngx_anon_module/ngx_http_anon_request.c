@@ -281,18 +281,20 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
 
     len = end - start;
 
-    if (len == 0
-        || !ngx_anon_args_match(s->data + start, len, alcf->args->elts,
-                                alcf->args->nelts))
-    {
+    if (len == 0) {
         return NGX_OK;
     }
 
     /* the same bytes as the arguments "orig" were: their scrubbed text */
 
-    if (orig && orig->len == len && orig->data != r->args.data
+    if (orig && orig->len == len
         && ngx_memcmp(orig->data, s->data + start, len) == 0)
     {
+        if (orig->data == r->args.data) {
+            /* nothing was changed in them */
+            return NGX_OK;
+        }
+
         n = r->args.len;
         dst = ngx_pnalloc(r->pool, start + n + s->len - end);
         if (dst == NULL) {
@@ -302,6 +304,12 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
         ngx_memcpy(dst, s->data, start);
         ngx_memcpy(dst + start, r->args.data, n);
         goto done;
+    }
+
+    if (!ngx_anon_args_match(s->data + start, len, alcf->args->elts,
+                             alcf->args->nelts))
+    {
+        return NGX_OK;
     }
 
     /* BSNs in tracking arguments too: url, urlref, when they are named */

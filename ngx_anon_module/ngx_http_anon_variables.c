@@ -17,6 +17,7 @@
 typedef struct {
     ngx_http_get_variable_pt   get_handler;
     uintptr_t                  data;
+    ngx_uint_t                 xff;    /* $proxy_add_x_forwarded_for */
 } ngx_http_anon_wrap_t;
 
 
@@ -142,6 +143,7 @@ ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
 
         w->get_handler = v->get_handler;
         w->data = v->data;
+        w->xff = (name->data[0] == 'p');
 
         v->get_handler = ngx_http_anon_wrapped_variable;
         v->data = (uintptr_t) w;
@@ -245,9 +247,11 @@ ngx_http_anon_wrapped_variable(ngx_http_request_t *r,
 {
     ngx_http_anon_wrap_t *w = (ngx_http_anon_wrap_t *) data;
 
-    u_char                 *p;
-    size_t                  len;
-    ngx_http_anon_state_t  *st;
+    u_char                    *p;
+    size_t                     len;
+    ngx_http_anon_ctx_t       *ctx;
+    ngx_http_anon_state_t     *st;
+    ngx_http_anon_loc_conf_t  *alcf;
 
     if (w->get_handler(r, v, w->data) != NGX_OK) {
         return NGX_ERROR;
@@ -269,6 +273,19 @@ ngx_http_anon_wrapped_variable(ngx_http_request_t *r,
         && v->len == r->connection->addr_text.len)
     {
         return NGX_OK;
+    }
+
+    /* X-Forwarded-For scrubbed already, and the address appended to it */
+
+    if (w->xff) {
+        ctx = ngx_http_get_module_ctx(r->main, ngx_http_anon_module);
+        alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+        if (ctx && (ctx->scrubbed & NGX_HTTP_ANON_SCRUB_HEADERS)
+            && alcf->xff_listed)
+        {
+            return NGX_OK;
+        }
     }
 
     len = ngx_anon_scrub(NULL, v->data, v->len, st->prefix4, st->prefix6);
