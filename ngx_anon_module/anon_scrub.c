@@ -73,7 +73,7 @@ main(int argc, char **argv)
     /* input: a chunk plus the unfinished line carried over */
 
     in = malloc(2 * ANON_SCRUB_CHUNK);
-    out = malloc(4 * ANON_SCRUB_CHUNK + 64);
+    out = malloc(ngx_anon_scrub_max_size(2 * ANON_SCRUB_CHUNK) + 64);
 
     if (in == NULL || out == NULL) {
         fprintf(stderr, "anon-scrub: out of memory\n");

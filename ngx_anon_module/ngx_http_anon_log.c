@@ -163,7 +163,7 @@ ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
                        wrap->amcf->prefix6);
 
     if (n > sizeof(line)) {
-        /* scrubbing at most doubles a line; never write it unscrubbed */
+        /* ngx_anon_scrub_max_size() fits; never write a line unscrubbed */
         return;
     }
 
