@@ -48,12 +48,11 @@ all: $(MODULE) $(BUILD)/anon-scrub
 help:
 	@sed -n '1,/^$$/p' Makefile
 
-# Install what is missing, in one apt-get call; as non-root, say what to run.
-deps: $(BUILD)/.deps
-
-$(BUILD)/.deps: Makefile
+# Install the missing packages of a list of package:probe-file, in one
+# apt-get call; as non-root, say what to run instead.
+define install_pkgs
 	@missing=""; \
-	for p in $(DEB_PKGS); do \
+	for p in $(1); do \
 	    test -e "$${p#*:}" || missing="$$missing $${p%%:*}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -68,6 +67,12 @@ $(BUILD)/.deps: Makefile
 	        exit 1; \
 	    fi; \
 	fi
+endef
+
+deps: $(BUILD)/.deps
+
+$(BUILD)/.deps: Makefile
+	$(call install_pkgs,$(DEB_PKGS))
 	@mkdir -p $(BUILD)
 	@touch $@
 
@@ -235,22 +240,7 @@ FUZZ_PKGS      := clang:/usr/bin/clang \
 .PHONY: fuzz fuzz-smoke test-asan
 
 $(BUILD)/.fuzz-deps: $(BUILD)/.deps
-	@missing=""; \
-	for p in $(FUZZ_PKGS); do \
-	    test -e "$${p#*:}" || missing="$$missing $${p%%:*}"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	    if [ "$$(id -u)" = 0 ]; then \
-	        echo "installing Debian packages:$$missing"; \
-	        export DEBIAN_FRONTEND=noninteractive; \
-	        apt-get update -qq && apt-get install -y -qq $$missing \
-	            >/dev/null || exit 1; \
-	    else \
-	        echo "missing Debian packages; run as root:"; \
-	        echo "    apt-get install$$missing"; \
-	        exit 1; \
-	    fi; \
-	fi
+	$(call install_pkgs,$(FUZZ_PKGS))
 	@touch $@
 
 $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/fuzz_common.h $(CORE_SRCS) \
@@ -270,22 +260,7 @@ fuzz-smoke: $(FUZZ_BINS)
 LOAD_PKGS      := wrk:/usr/bin/wrk nghttp2-client:/usr/bin/h2load
 
 $(BUILD)/.load-deps: $(BUILD)/.deps
-	@missing=""; \
-	for p in $(LOAD_PKGS); do \
-	    test -e "$${p#*:}" || missing="$$missing $${p%%:*}"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	    if [ "$$(id -u)" = 0 ]; then \
-	        echo "installing Debian packages:$$missing"; \
-	        export DEBIAN_FRONTEND=noninteractive; \
-	        apt-get update -qq && apt-get install -y -qq $$missing \
-	            >/dev/null || exit 1; \
-	    else \
-	        echo "missing Debian packages; run as root:"; \
-	        echo "    apt-get install$$missing"; \
-	        exit 1; \
-	    fi; \
-	fi
+	$(call install_pkgs,$(LOAD_PKGS))
 	@touch $@
 
 integration: $(BUILD)/.load-deps
@@ -352,22 +327,7 @@ BENCH_ARGS     ?=
 bench-deps: $(BUILD)/.bench-deps
 
 $(BUILD)/.bench-deps: $(BUILD)/.deps
-	@missing=""; \
-	for p in $(BENCH_PKGS); do \
-	    test -e "$${p#*:}" || missing="$$missing $${p%%:*}"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	    if [ "$$(id -u)" = 0 ]; then \
-	        echo "installing Debian packages:$$missing"; \
-	        export DEBIAN_FRONTEND=noninteractive; \
-	        apt-get update -qq && apt-get install -y -qq $$missing \
-	            >/dev/null || exit 1; \
-	    else \
-	        echo "missing Debian packages; run as root:"; \
-	        echo "    apt-get install$$missing"; \
-	        exit 1; \
-	    fi; \
-	fi
+	$(call install_pkgs,$(BENCH_PKGS))
 	@touch $@
 
 bench: $(MODULE) $(BUILD)/anon-scrub $(BUILD)/.bench-deps
