@@ -167,7 +167,7 @@ if ($opt{configs}) {
     $ALL = 0;
 }
 
-my (@PIDS, %ERRORS);
+my (@PIDS, %ERRORS, $RETRIES);
 
 END { stop_all() }
 
@@ -241,7 +241,7 @@ sub module_has {
 
 
 sub conf_text {
-    my ($c, $dir, $master, $port, $h2port, $uport) = @_;
+    my ($c, $dir, $master, $port, $h2port, $uport, $access_log) = @_;
 
     my $text = read_file("$HERE/nginx.conf.in");
 
@@ -253,6 +253,7 @@ sub conf_text {
         MODULE => ($c->{module} // 1) ? "load_module $MODULE;" : '',
         MASTER => $master,
         DIR => $dir,
+        ACCESS_LOG => $access_log // "$dir/access.log",
         PORT => $port,
         H2_PORT => $h2port,
         UPSTREAM_PORT => $uport,
@@ -366,6 +367,8 @@ sub run_callgrind {
 
         stop_pid($pid, 'KILL', 10) if kill 0, $pid;
         @PIDS = grep { $_ != $pid } @PIDS;
+
+        check_config($c, $d);
 
         my @dumps = sort { ($a =~ /(\d+)$/)[0] <=> ($b =~ /(\d+)$/)[0] }
                     grep { /\.\d+$/ } glob("$d/callgrind.out.*");
@@ -574,10 +577,8 @@ sub run_rps {
         my @p = (free_port(), free_port());
         $port{$c->{id}} = \@p;
 
-        my $pid = start_nginx($d, conf_text($c, $d, 'on', @p, $uport), 0,
-                              $p[0]);
-
-        check_config($c, $d, $p[0]);
+        my $pid = start_nginx($d, conf_text($c, $d, 'on', @p, $uport,
+                                            '/dev/null'), 0, $p[0]);
 
         $worker{$c->{id}} = worker_of($pid);
     }
@@ -590,13 +591,25 @@ sub run_rps {
         for my $c (@CONFIGS) {
             for my $loc (@LOCS) {
                 for my $tool (@tools) {
-                    my $cpu = cpu_time($worker{$c->{id}});
+                    my ($cpu, $rps, $n);
 
-                    my ($rps, $n) = $tool->[0] eq 'wrk'
-                        ? wrk($port{$c->{id}}[0], $loc)
-                        : h2load($port{$c->{id}}[1], $loc);
+                    # a run that completes nothing (the machine stalled)
+                    # is run again
+                    for my $try (1 .. 3) {
+                        $cpu = cpu_time($worker{$c->{id}});
 
-                    $cpu = cpu_time($worker{$c->{id}}) - $cpu;
+                        ($rps, $n) = $tool->[0] eq 'wrk'
+                            ? wrk($port{$c->{id}}[0], $loc)
+                            : h2load($port{$c->{id}}[1], $loc);
+
+                        $cpu = cpu_time($worker{$c->{id}}) - $cpu;
+
+                        last if $n > 0;
+                        $RETRIES++;
+                    }
+
+                    die "$c->{id}: no request completed in 3 runs\n"
+                        unless $n > 0;
 
                     push @{ $r{$c->{id}}{$loc}{$tool->[0]} }, $rps;
                     push @{ $r{cpu}{$c->{id}}{$loc}{$tool->[0]} },
@@ -674,8 +687,7 @@ sub h2load {
     my $rps = $1;
 
     die "h2load: wrong responses:\n$out"
-        unless $out =~ /status codes: (\d+) 2xx, 0 3xx, 0 4xx, 0 5xx/
-               && $1 > 0;
+        unless $out =~ /status codes: (\d+) 2xx, 0 3xx, 0 4xx, 0 5xx/;
 
     die "h2load: no count:\n$out" unless $out =~ /(\d+) succeeded/;
     my $n = $1;
@@ -719,24 +731,16 @@ sub cpu_time {
 }
 
 
-# what each configuration's access log shows for the tracker request
+# what a configuration logged for the tracker's proxied request: the
+# address must be truncated where the configuration truncates it
 
 sub check_config {
-    my ($c, $d, $port) = @_;
+    my ($c, $d) = @_;
 
-    my $s = client($port);
-    roundtrip($s, request('proxy', 'tracker'), 204);
-    close $s;
+    my ($line) = grep { m{"GET /proxy\?[^"]*cip=} } reverse split /\n/,
+                 read_file("$d/access.log");
 
-    my $line;
-
-    for (1 .. 50) {
-        $line = (split /\n/, read_file("$d/access.log"))[-1];
-        last if defined $line;
-        sleep 0.1;
-    }
-
-    die "$c->{id}: nothing logged\n" unless defined $line;
+    die "$c->{id}: no tracker request logged\n" unless defined $line;
 
     my ($addr) = $line =~ /^(\S+)/;
     my $want = $c->{id} eq 'map' ? '145.97.39.0'
@@ -749,7 +753,6 @@ sub check_config {
         die "$c->{id}: no country logged:\n$line\n"
             unless $line =~ / [A-Z][A-Z]( |$)/;
     }
-
 }
 
 
@@ -1098,6 +1101,11 @@ EOF
            $ERRORS{wrk} // 0, $ERRORS{h2load} // 0
         if %ERRORS;
 
+    push @o, sprintf "%d run%s completed no request at all (the machine "
+           . "stalled) and %s run again.\n\n", $RETRIES,
+           $RETRIES > 1 ? 's' : '', $RETRIES > 1 ? 'were' : 'was'
+        if $RETRIES;
+
     return join '', @o;
 }
 
@@ -1313,8 +1321,8 @@ sub why_ir {
     my $c = $q->{calls};
     my $base = $cg->{baseline}{(split m{/}, $key)[1]}{(split m{/}, $key)[2]};
 
-    # leave out pairs that cancel (the same instructions counted in another
-    # function once the module's header filter sits between them)
+    # leave out pairs that cancel: instructions that moved from one
+    # function to another
     my @d = @{ $q->{delta} };
     my @top = grep {
         my $x = $_;
@@ -1407,7 +1415,12 @@ slowdown.
 nginx on its own ports; the rounds visit them in turn, so that a slow
 moment of the machine hits them all alike.  Ratios are taken within a
 round.  The worker's CPU time is read from `/proc/PID/stat` before and
-after each run and divided by the requests the client completed.
+after each run and divided by the requests the client completed.  These
+nginx instances write their access log to `/dev/null`: the line is built
+as before, but the disk's writeback cannot stall the worker.  The access
+logs of the callgrind runs, in files, are checked instead: every
+configuration must log the address it promises (full, `/16`, or the
+`map`'s `/24`).
 
 **anon-scrub.**  `cat`, `build/anon-scrub` and the Perl substitution read
 the same file from standard input and write to `/dev/null`; the log is
