@@ -304,7 +304,10 @@ for my $pid (@pids0) {
   SKIP: {
         # AddressSanitizer keeps freed memory in quarantine: RSS grows
         skip "RSS under AddressSanitizer ($b -> $a kB)", 1 if $asan;
-        ok($a && $a < $b * 1.25 + 8192, "worker $pid RSS flat ($b -> $a kB)");
+        # pools and buffers grow until the connections of the load have
+        # all been seen; a leak of even 50 bytes a request over the
+        # requests above would pass 64 MB
+        ok($a && $a < $b + 65536, "worker $pid RSS flat ($b -> $a kB)");
     }
 }
 
