@@ -107,6 +107,12 @@ ngx_http_anon_init_module(ngx_cycle_t *cycle)
 
     amcf = ctx->main_conf[ngx_http_anon_module.ctx_index];
 
+    /* the configuration is complete: which of the variables are indexed */
+
+    if (ngx_http_anon_init_flush(cycle, amcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (!amcf->error_log) {
         return NGX_OK;
     }

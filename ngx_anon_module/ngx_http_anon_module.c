@@ -14,14 +14,15 @@
 #include "ngx_http_anon_module.h"
 
 
-static ngx_int_t ngx_http_anon_apply(ngx_http_request_t *r,
+static ngx_inline ngx_int_t ngx_http_anon_prepare(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+static ngx_inline ngx_int_t ngx_http_anon_apply(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf);
 static void ngx_http_anon_install(ngx_http_anon_state_t *st);
 static void ngx_http_anon_restore(ngx_http_anon_state_t *st);
 static void ngx_http_anon_cleanup(void *data);
-static void ngx_http_anon_give_back(ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_give_back(ngx_http_request_t *r);
 static void ngx_http_anon_blank(ngx_connection_t *c);
-static ngx_int_t ngx_http_anon_post_read_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_rewrite_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_preaccess_handler(ngx_http_request_t *r);
@@ -198,24 +199,52 @@ static ngx_log_handler_pt  ngx_http_anon_next_log_error;
 static ngx_http_output_header_filter_pt  ngx_http_anon_next_header_filter;
 
 
-ngx_http_anon_state_t *
-ngx_http_anon_get_state(ngx_http_request_t *r)
+ngx_http_anon_ctx_t *
+ngx_http_anon_create_ctx(ngx_http_request_t *r)
 {
-    ngx_pool_cleanup_t  *cln;
+    ngx_pool_cleanup_t   *cln;
+    ngx_http_anon_ctx_t  *ctx;
+
+    r = r->main;
+
+    ctx = ngx_palloc(r->pool, sizeof(ngx_http_anon_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->scrubbed = 0;
+    ctx->state = NULL;
+    ctx->done_conf = NULL;
+    ctx->done_sockaddr = NULL;
+    ctx->first_used = 0;
 
     /*
      * Cleanups are prepended, so the first one found is the newest swap;
      * the list is shared with subrequests and survives internal redirects,
-     * which zero the module contexts.
+     * which zero the module contexts.  Every later swap is recorded here.
      */
 
     for (cln = r->pool->cleanup; cln; cln = cln->next) {
         if (cln->handler == ngx_http_anon_cleanup) {
-            return cln->data;
+            ctx->state = cln->data;
+            break;
         }
     }
 
-    return NULL;
+    ngx_http_set_ctx(r, ctx, ngx_http_anon_module);
+
+    return ctx;
+}
+
+
+ngx_http_anon_state_t *
+ngx_http_anon_get_state(ngx_http_request_t *r)
+{
+    ngx_http_anon_ctx_t  *ctx;
+
+    ctx = ngx_http_anon_get_ctx(r);
+
+    return ctx ? ctx->state : NULL;
 }
 
 
@@ -356,19 +385,100 @@ ngx_http_anon_truncated_text(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
+static ngx_inline ngx_int_t
+ngx_http_anon_prepare(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
+{
+    ngx_http_anon_ctx_t  *ctx;
+
+    /*
+     * The address truncated and the lists scrubbed for this location: once
+     * the main request has had both, later calls only check that nothing
+     * changed since (a swap by a subrequest, an internal redirect).
+     */
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_anon_module);
+
+    if (ctx && ctx->done_conf == alcf
+        && ctx->done_sockaddr == r->connection->sockaddr)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_anon_apply(r, alcf) != NGX_OK
+        || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (r == r->main) {
+
+        /* a request line that did not parse, shown as it came (400, 408) */
+
+        if (r->request_start && r->request_end == NULL
+            && ngx_http_anon_scrub_raw_line(r, alcf) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
+
+        ctx->done_conf = alcf;
+        ctx->done_sockaddr = r->connection->sockaddr;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_inline ngx_int_t
 ngx_http_anon_apply(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
 {
-    u_char                 *text;
+    ngx_connection_t       *c;
+    ngx_http_anon_ctx_t    *ctx;
+    ngx_http_anon_state_t  *st;
+
+    c = r->connection;
+
+    ctx = ngx_http_anon_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    st = ctx->state;
+
+    if (st && st->active && c->sockaddr == st->anon_sockaddr
+        && st->prefix4 == alcf->prefix4 && st->prefix6 == alcf->prefix6)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_anon_swap(r, alcf, ctx);
+}
+
+
+ngx_int_t
+ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
+    ngx_http_anon_ctx_t *ctx)
+{
     size_t                  len, n;
     ngx_connection_t       *c;
-    ngx_pool_cleanup_t     *cln;
     ngx_proxy_protocol_t   *pp;
     ngx_http_anon_state_t  *st;
-    struct sockaddr        *sa;
     u_char                  buf[NGX_ANON_ADDR_STRLEN];
 
     c = r->connection;
+    st = ctx->state;
+
+    /* the swap undone for access checks: installed again */
+
+    if (st && !st->active && c->sockaddr == st->sockaddr
+        && st->prefix4 == alcf->prefix4 && st->prefix6 == alcf->prefix6)
+    {
+        ngx_http_anon_install(st);
+        ngx_http_anon_flush_variables(r);
+        return NGX_OK;
+    }
 
 #if (NGX_HAVE_UNIX_DOMAIN)
     if (c->sockaddr->sa_family == AF_UNIX) {
@@ -376,31 +486,26 @@ ngx_http_anon_apply(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
     }
 #endif
 
-    st = ngx_http_anon_get_state(r);
-
-    if (st && st->prefix4 == alcf->prefix4 && st->prefix6 == alcf->prefix6) {
-
-        if (st->active && c->sockaddr == st->anon_sockaddr) {
-            return NGX_OK;
-        }
-
-        if (!st->active && c->sockaddr == st->sockaddr) {
-            ngx_http_anon_install(st);
-            ngx_http_anon_flush_variables(r);
-            return NGX_OK;
-        }
-    }
-
     /* a new swap: the address is real, or was changed since (realip) */
 
-    sa = ngx_palloc(r->pool, c->socklen);
-    if (sa == NULL) {
+    if (c->socklen > sizeof(ngx_sockaddr_t)) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(sa, c->sockaddr, c->socklen);
+    if (ctx->first_used) {
+        st = ngx_palloc(r->pool, sizeof(ngx_http_anon_state_t));
+        if (st == NULL) {
+            return NGX_ERROR;
+        }
 
-    if (ngx_http_anon_truncate_sockaddr(sa, alcf->prefix4, alcf->prefix6)
+    } else {
+        st = &ctx->first;
+    }
+
+    ngx_memcpy(&st->anon_sa, c->sockaddr, c->socklen);
+
+    if (ngx_http_anon_truncate_sockaddr(&st->anon_sa.sockaddr, alcf->prefix4,
+                                        alcf->prefix6)
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, c->log, 0,
@@ -409,12 +514,7 @@ ngx_http_anon_apply(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
         return NGX_ERROR;
     }
 
-    text = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
-    if (text == NULL) {
-        return NGX_ERROR;
-    }
-
-    len = ngx_http_anon_sockaddr_text(sa, text);
+    len = ngx_http_anon_sockaddr_text(&st->anon_sa.sockaddr, st->anon_text);
     if (len == 0) {
         return NGX_ERROR;
     }
@@ -444,27 +544,28 @@ ngx_http_anon_apply(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
         ngx_memcpy(pp->src_addr.data, buf, n);
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_anon_state_t));
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    st = cln->data;
-
     st->connection = c;
     st->sockaddr = c->sockaddr;
     st->socklen = c->socklen;
     st->addr_text = c->addr_text;
     st->proxy_protocol = c->proxy_protocol;
-    st->anon_sockaddr = sa;
+    st->anon_sockaddr = &st->anon_sa.sockaddr;
     st->anon_addr_text.len = len;
-    st->anon_addr_text.data = text;
+    st->anon_addr_text.data = st->anon_text;
     st->anon_proxy_protocol = pp;
     st->prefix4 = alcf->prefix4;
     st->prefix6 = alcf->prefix6;
     st->active = 0;
 
-    cln->handler = ngx_http_anon_cleanup;
+    /* the cleanup last: a failed swap is never undone */
+
+    st->cleanup.handler = ngx_http_anon_cleanup;
+    st->cleanup.data = st;
+    st->cleanup.next = r->pool->cleanup;
+    r->pool->cleanup = &st->cleanup;
+
+    ctx->state = st;
+    ctx->first_used = 1;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "anon: client address truncated to /%ui, /%ui",
@@ -525,19 +626,27 @@ ngx_http_anon_cleanup(void *data)
 }
 
 
-static void
+static ngx_int_t
 ngx_http_anon_give_back(ngx_http_request_t *r)
 {
+    ngx_http_anon_ctx_t    *ctx;
     ngx_http_anon_state_t  *st;
 
     /* the real address again, if it is this module that truncated it */
 
-    st = ngx_http_anon_get_state(r);
+    ctx = ngx_http_anon_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    st = ctx->state;
 
     if (st && st->active && r->connection->sockaddr == st->anon_sockaddr) {
         ngx_http_anon_restore(st);
         ngx_http_anon_flush_variables(r);
     }
+
+    return NGX_OK;
 }
 
 
@@ -559,34 +668,25 @@ ngx_http_anon_blank(ngx_connection_t *c)
 
 
 static ngx_int_t
-ngx_http_anon_post_read_handler(ngx_http_request_t *r)
+ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
 {
-    ngx_log_t  *log;
+    ngx_log_t                 *log;
+    ngx_http_anon_loc_conf_t  *alcf;
 
     /* error-log lines of this request show the truncated address */
 
     log = r->connection->log;
 
-    if (log->handler == ngx_http_anon_log_error) {
-        return NGX_DECLINED;
+    if (log->handler != ngx_http_anon_log_error) {
+
+        if (ngx_http_anon_next_log_error == NULL) {
+            ngx_http_anon_next_log_error = log->handler;
+        }
+
+        if (log->handler == ngx_http_anon_next_log_error) {
+            log->handler = ngx_http_anon_log_error;
+        }
     }
-
-    if (ngx_http_anon_next_log_error == NULL) {
-        ngx_http_anon_next_log_error = log->handler;
-    }
-
-    if (log->handler == ngx_http_anon_next_log_error) {
-        log->handler = ngx_http_anon_log_error;
-    }
-
-    return NGX_DECLINED;
-}
-
-
-static ngx_int_t
-ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
-{
-    ngx_http_anon_loc_conf_t  *alcf;
 
     /*
      * An internal redirect or a named location starts the phases again:
@@ -595,8 +695,9 @@ ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
      * restore: the connection is shared with the running main request.
      */
 
-    if (r == r->main && r->internal) {
-        ngx_http_anon_give_back(r);
+    if (r->internal && r == r->main && ngx_http_anon_give_back(r) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
@@ -619,39 +720,54 @@ ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                  rc;
-    ngx_http_anon_ctx_t       *ctx;
-    ngx_http_anon_loc_conf_t  *alcf;
+    ngx_http_anon_ctx_t        *ctx;
+    ngx_http_anon_loc_conf_t   *alcf;
+    ngx_http_anon_main_conf_t  *amcf;
 
-    /* the location is known: its argument list applies from now on */
-
-    rc = ngx_http_anon_server_rewrite_handler(r);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
+    /* the location is known: its mode and argument list apply from now on */
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
-    /*
-     * A location that is not strict in a strict server: the server's
-     * truncation gives way, access checks here see the real address.
-     */
+    if (alcf->mode == NGX_HTTP_ANON_STRICT) {
 
-    if (alcf->mode != NGX_HTTP_ANON_STRICT && r == r->main) {
-        ngx_http_anon_give_back(r);
+        if (ngx_http_anon_apply(r, alcf) != NGX_OK
+            || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else if (r == r->main) {
+
+        /*
+         * A location that is not strict in a strict server: the server's
+         * truncation gives way, access checks here see the real address.
+         * So does a named location, which skips the server rewrite phase.
+         */
+
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
+
+        if ((amcf->strict || r->internal)
+            && ngx_http_anon_give_back(r) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
-    if (alcf->mode == NGX_HTTP_ANON_OFF && alcf->bsn == NGX_ANON_BSN_OFF) {
+    if (alcf->args == NULL
+        || (alcf->mode == NGX_HTTP_ANON_OFF && alcf->bsn == NGX_ANON_BSN_OFF))
+    {
         return NGX_DECLINED;
     }
 
     /* the location's own list, even if the server's was applied already */
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_anon_module);
-
-    if (ctx) {
-        ctx->scrubbed &= ~NGX_HTTP_ANON_SCRUB_ARGS;
+    ctx = ngx_http_anon_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ctx->scrubbed &= ~NGX_HTTP_ANON_SCRUB_ARGS;
 
     if (ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ARGS)
         != NGX_OK)
@@ -684,7 +800,9 @@ ngx_http_anon_preaccess_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ngx_http_anon_give_back(r);
+    if (ngx_http_anon_give_back(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return NGX_DECLINED;
 }
@@ -729,11 +847,12 @@ ngx_http_anon_precontent_handler(ngx_http_request_t *r)
                                                                       alcf);
     }
 
-    if (ngx_http_anon_apply(r, alcf) != NGX_OK
-        || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
-           != NGX_OK)
-    {
+    if (ngx_http_anon_prepare(r, alcf) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
+        return NGX_DECLINED;
     }
 
     rc = ngx_http_anon_read_body(r, alcf);
@@ -750,6 +869,7 @@ ngx_http_anon_precontent_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_anon_log_handler(ngx_http_request_t *r)
 {
+    ngx_http_anon_ctx_t       *ctx;
     ngx_http_anon_loc_conf_t  *alcf;
 
     /*
@@ -773,6 +893,14 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
+
+    if (ctx && ctx->done_conf == alcf
+        && ctx->done_sockaddr == r->connection->sockaddr)
+    {
+        goto bsn;
+    }
+
     if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "anon: client address blanked for logging");
@@ -781,22 +909,42 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
     }
 
     if (ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
-        != NGX_OK
-        || ngx_http_anon_bsn_request(r, alcf) != NGX_OK)
+        != NGX_OK)
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "anon: request line blanked for logging");
-        r->args.len = 0;
-        r->uri.len = 0;
-        r->unparsed_uri.len = 0;
-        r->request_line.len = 0;
-
-        if (r->headers_in.referer) {
-            r->headers_in.referer->value.len = 0;
-        }
-
-        ngx_http_anon_flush_variables(r);
+        goto blank;
     }
+
+    if (r->request_start && r->request_end == NULL
+        && ngx_http_anon_scrub_raw_line(r, alcf) != NGX_OK)
+    {
+        goto blank;
+    }
+
+bsn:
+
+    if (alcf->bsn != NGX_ANON_BSN_OFF
+        && ngx_http_anon_bsn_request(r, alcf) != NGX_OK)
+    {
+        goto blank;
+    }
+
+    return NGX_OK;
+
+blank:
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "anon: request line blanked for logging");
+
+    r->args.len = 0;
+    r->uri.len = 0;
+    r->unparsed_uri.len = 0;
+    r->request_line.len = 0;
+
+    if (r->headers_in.referer) {
+        r->headers_in.referer->value.len = 0;
+    }
+
+    ngx_http_anon_flush_variables(r);
 
     return NGX_OK;
 }
@@ -820,9 +968,7 @@ ngx_http_anon_header_filter(ngx_http_request_t *r)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
     if (alcf->mode != NGX_HTTP_ANON_OFF
-        && (ngx_http_anon_apply(r, alcf) != NGX_OK
-            || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
-               != NGX_OK))
+        && ngx_http_anon_prepare(r, alcf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -1003,8 +1149,10 @@ ngx_http_anon_create_main_conf(ngx_conf_t *cf)
     amcf->error_log = NGX_CONF_UNSET;
     amcf->rotate = NGX_CONF_UNSET;
 
-    if (ngx_array_init(&amcf->indexes, cf->pool, 8, sizeof(ngx_int_t))
-        != NGX_OK)
+    if (ngx_array_init(&amcf->flush_names, cf->pool, 16, sizeof(ngx_str_t))
+        != NGX_OK
+        || ngx_array_init(&amcf->indexes, cf->pool, 8, sizeof(ngx_int_t))
+           != NGX_OK)
     {
         return NULL;
     }
@@ -1131,11 +1279,14 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     conf->xff_listed = 0;
+    conf->header_lens = 0;
 
     if (conf->headers) {
         name = conf->headers->elts;
 
         for (i = 0; i < conf->headers->nelts; i++) {
+            conf->header_lens |= (uint64_t) 1 << (name[i].len & 63);
+
             if (name[i].len == 15
                 && ngx_strncmp(name[i].data, "x-forwarded-for", 15) == 0)
             {
@@ -1176,13 +1327,6 @@ ngx_http_anon_init(ngx_conf_t *cf)
      * strict mode truncates right after realip, and the log phase, which
      * runs its handlers in order and must run ours before the access log.
      */
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_anon_post_read_handler;
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_SERVER_REWRITE_PHASE].handlers);
     if (h == NULL) {

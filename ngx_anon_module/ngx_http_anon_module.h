@@ -30,6 +30,7 @@ typedef struct {
     ngx_uint_t                 prefix4;
     ngx_uint_t                 prefix6;
     ngx_array_t               *headers;          /* of ngx_str_t */
+    uint64_t                   header_lens;      /* bit len % 64 of each */
     ngx_flag_t                 xff_listed;       /* X-Forwarded-For in it */
     ngx_array_t               *args;             /* of ngx_anon_name_t */
     ngx_uint_t                 piwik_site;       /* 0: off */
@@ -58,7 +59,11 @@ typedef struct {
     time_t                     key_period;
     u_char                     key[NGX_ANON_PRF_KEY_LEN];
 
-    /* variables whose cached values change with the client address */
+    /*
+     * Variables whose cached values change with the client address: the
+     * names, and the indexes of those the configuration uses
+     */
+    ngx_array_t                flush_names;      /* of ngx_str_t */
     ngx_array_t                indexes;          /* of ngx_int_t */
 
     ngx_array_t               *default_headers;
@@ -83,17 +88,15 @@ typedef struct {
 #define NGX_HTTP_ANON_GEO_FIELDS     5
 
 
-typedef struct {
-    ngx_uint_t                 scrubbed;         /* NGX_HTTP_ANON_SCRUB_* */
-} ngx_http_anon_ctx_t;
-
-
 /*
- * One swap of the connection's address, kept as the payload of an r->pool
- * cleanup so that it is undone when the request ends, newest first.
+ * One swap of the connection's address, undone by its r->pool cleanup when
+ * the request ends, newest first.  The truncated address and its text live
+ * in the same allocation.
  */
 
 typedef struct {
+    ngx_pool_cleanup_t         cleanup;          /* data: this state */
+
     ngx_connection_t          *connection;
 
     struct sockaddr           *sockaddr;         /* the address replaced */
@@ -109,7 +112,106 @@ typedef struct {
     ngx_uint_t                 prefix6;
 
     unsigned                   active:1;
+
+    ngx_sockaddr_t             anon_sa;
+    u_char                     anon_text[NGX_SOCKADDR_STRLEN];
 } ngx_http_anon_state_t;
+
+
+/*
+ * The main request's context: what was scrubbed, and the newest swap, so
+ * that finding it does not walk the cleanup list; the first swap is kept
+ * in it.  An internal redirect clears the context, not the swaps: the list
+ * is walked once more then.
+ */
+
+typedef struct {
+    ngx_uint_t                 scrubbed;         /* NGX_HTTP_ANON_SCRUB_* */
+    ngx_http_anon_state_t     *state;            /* NULL: none */
+
+    /* all done for this location while this address is installed */
+    ngx_http_anon_loc_conf_t  *done_conf;
+    struct sockaddr           *done_sockaddr;
+
+    ngx_http_anon_state_t      first;
+    unsigned                   first_used:1;
+} ngx_http_anon_ctx_t;
+
+
+extern ngx_module_t  ngx_http_anon_module;
+
+
+ngx_http_anon_ctx_t *ngx_http_anon_create_ctx(ngx_http_request_t *r);
+
+/*
+ * The slow paths of per-request work have external linkage: the module is
+ * position-independent code, so they are not inlined into the fast paths,
+ * which stay small.
+ */
+ngx_int_t ngx_http_anon_swap(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx);
+ngx_int_t ngx_http_anon_scrub_lists(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx,
+    ngx_uint_t what);
+
+
+static ngx_inline ngx_http_anon_ctx_t *
+ngx_http_anon_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_anon_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_anon_module);
+
+    return ctx ? ctx : ngx_http_anon_create_ctx(r);
+}
+
+
+/*
+ * Scrub the headers and arguments of the main request, once: the
+ * arguments in the rewrite phase, before access checks can log the request
+ * line, the headers once realip has read them.  Headers are shared with
+ * subrequests, and a subrequest in the access phase (auth_request) may
+ * proxy them before the main request reaches precontent; a subrequest's
+ * arguments come from the configuration.  Again after an internal
+ * redirect, which clears the context and may bring another location's
+ * lists.
+ */
+
+static ngx_inline ngx_int_t
+ngx_http_anon_scrub_request(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t what)
+{
+    ngx_http_anon_ctx_t  *ctx;
+
+    if (r != r->main) {
+        what &= NGX_HTTP_ANON_SCRUB_HEADERS;
+    }
+
+    if (alcf->headers == NULL) {
+        what &= ~NGX_HTTP_ANON_SCRUB_HEADERS;
+    }
+
+    if (alcf->args == NULL) {
+        what &= ~NGX_HTTP_ANON_SCRUB_ARGS;
+    }
+
+    if (what == 0) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_anon_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    what &= ~ctx->scrubbed;
+
+    if (what == 0) {
+        return NGX_OK;
+    }
+
+    return ngx_http_anon_scrub_lists(r->main, alcf, ctx, what);
+}
 
 
 ngx_http_anon_state_t *ngx_http_anon_get_state(ngx_http_request_t *r);
@@ -120,8 +222,8 @@ ngx_int_t ngx_http_anon_truncated_text(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_str_t *text);
 ngx_int_t ngx_http_anon_truncate_sockaddr(struct sockaddr *sa,
     ngx_uint_t prefix4, ngx_uint_t prefix6);
-ngx_int_t ngx_http_anon_scrub_request(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t what);
+ngx_int_t ngx_http_anon_scrub_raw_line(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
 ngx_int_t ngx_http_anon_read_body(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf);
 char *ngx_http_anon_names(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -130,6 +232,8 @@ ngx_int_t ngx_http_anon_init_names(ngx_conf_t *cf,
 ngx_array_t *ngx_http_anon_default_names(ngx_conf_t *cf, ngx_uint_t args);
 ngx_int_t ngx_http_anon_flush_index(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf, ngx_str_t *name);
+ngx_int_t ngx_http_anon_init_flush(ngx_cycle_t *cycle,
+    ngx_http_anon_main_conf_t *amcf);
 ngx_int_t ngx_http_anon_piwik_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 char *ngx_http_anon_piwik_site(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -163,9 +267,6 @@ ngx_int_t ngx_http_anon_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_anon_init_variables(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);
 void ngx_http_anon_flush_variables(ngx_http_request_t *r);
-
-
-extern ngx_module_t  ngx_http_anon_module;
 
 
 #endif /* _NGX_HTTP_ANON_MODULE_H_INCLUDED_ */

@@ -23,6 +23,7 @@ static ngx_int_t ngx_http_anon_scrub_query(ngx_http_request_t *r,
     ngx_str_t *orig, ngx_uint_t *changed);
 static ngx_int_t ngx_http_anon_scrub_args(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed);
+static size_t ngx_http_anon_uri_offset(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_anon_body_type(ngx_http_request_t *r);
 static void ngx_http_anon_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_scrub_body(ngx_http_request_t *r);
@@ -32,6 +33,9 @@ static ngx_array_t *ngx_http_anon_name_list(ngx_conf_t *cf,
 
 #define NGX_HTTP_ANON_BODY_FORM  1
 #define NGX_HTTP_ANON_BODY_JSON  2
+
+/* ngx_http_anon_uri_offset(): the request line does not show the URI */
+#define NGX_HTTP_ANON_NO_OFFSET    ((size_t) -1)
 
 
 static ngx_str_t  ngx_http_anon_default_headers[] = {
@@ -63,67 +67,23 @@ static ngx_str_t  ngx_http_anon_args_variables[] = {
 
 
 ngx_int_t
-ngx_http_anon_scrub_request(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t what)
+ngx_http_anon_scrub_lists(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx,
+    ngx_uint_t what)
 {
-    ngx_uint_t            changed;
-    ngx_http_anon_ctx_t  *ctx;
+    ngx_uint_t  changed;
 
-    /*
-     * Headers are shared with subrequests and a subrequest's arguments
-     * come from the configuration, so the main request's are scrubbed once,
-     * whichever request gets there first:
-     * the arguments in the rewrite phase, before access checks can log
-     * the request line, the headers once realip has read them.  Again
-     * after an internal redirect, which clears the context and may bring
-     * another location's lists.
-     */
-
-    if (r != r->main) {
-
-        /*
-         * A subrequest in the access phase (auth_request) may proxy the
-         * shared headers before the main request reaches precontent.
-         */
-
-        what &= NGX_HTTP_ANON_SCRUB_HEADERS;
-        r = r->main;
-
-        if (what == 0) {
-            return NGX_OK;
-        }
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
-
-    if (ctx) {
-        what &= ~ctx->scrubbed;
-
-        if (what == 0) {
-            return NGX_OK;
-        }
-    }
-
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_anon_ctx_t));
-        if (ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_anon_module);
-    }
+    /* see ngx_http_anon_scrub_request(); r is the main request */
 
     changed = 0;
 
     if ((what & NGX_HTTP_ANON_SCRUB_HEADERS)
-        && alcf->headers
         && ngx_http_anon_scrub_headers(r, alcf, &changed) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
     if ((what & NGX_HTTP_ANON_SCRUB_ARGS)
-        && alcf->args
         && ngx_http_anon_scrub_args(r, alcf, &changed) != NGX_OK)
     {
         return NGX_ERROR;
@@ -144,7 +104,7 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed)
 {
     u_char           *p;
-    size_t            len;
+    size_t            len, n;
     ngx_str_t        *name;
     ngx_uint_t        i, j;
     ngx_list_part_t  *part;
@@ -166,6 +126,12 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
             i = 0;
         }
 
+        /* most headers have a length no listed name has */
+
+        if (!(alcf->header_lens & ((uint64_t) 1 << (h[i].key.len & 63)))) {
+            continue;
+        }
+
         for (j = 0; j < alcf->headers->nelts; j++) {
             if (h[i].key.len == name[j].len
                 && ngx_strncmp(h[i].lowcase_key, name[j].data, name[j].len)
@@ -179,24 +145,22 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
             continue;
         }
 
-        len = ngx_anon_scrub(NULL, h[i].value.data, h[i].value.len,
-                             alcf->prefix4, alcf->prefix6);
+        len = h[i].value.len;
 
-        p = ngx_pnalloc(r->pool, len + 1);
+        p = ngx_pnalloc(r->pool, ngx_anon_scrub_max_size(len) + 1);
         if (p == NULL) {
             h[i].value.len = 0;
             return NGX_ERROR;
         }
 
-        ngx_anon_scrub(p, h[i].value.data, h[i].value.len,
-                       alcf->prefix4, alcf->prefix6);
-        p[len] = '\0';
+        n = ngx_anon_scrub(p, h[i].value.data, len, alcf->prefix4,
+                           alcf->prefix6);
 
-        if (len == h[i].value.len
-            && ngx_memcmp(p, h[i].value.data, len) == 0)
-        {
+        if (n == len && ngx_memcmp(p, h[i].value.data, len) == 0) {
             continue;
         }
+
+        p[n] = '\0';
 
         *changed = 1;
 
@@ -205,7 +169,7 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
          * point to the same element, and upstream modules copy it.
          */
 
-        h[i].value.len = len;
+        h[i].value.len = n;
         h[i].value.data = p;
     }
 
@@ -217,10 +181,17 @@ static ngx_int_t
 ngx_http_anon_scrub_args(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed)
 {
-    u_char     *q, *sp;
-    ngx_str_t   orig;
+    u_char     *q, *sp, *last;
+    size_t      off, start, end;
+    ngx_str_t   orig, *line, *uri;
 
     orig = r->args;
+    uri = &r->unparsed_uri;
+    line = &r->request_line;
+
+    /* where the request line has the URI, found before either changes */
+
+    off = ngx_http_anon_uri_offset(r);
 
     if (ngx_http_anon_scrub_query(r, &r->args, 0, r->args.len, alcf, NULL,
                                   changed)
@@ -234,37 +205,107 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
      * query is usually the arguments' own bytes, scrubbed just now.
      */
 
-    q = ngx_strlchr(r->unparsed_uri.data,
-                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    q = (uri->len == 0) ? NULL : memchr(uri->data, '?', uri->len);
 
-    if (q && ngx_http_anon_scrub_query(r, &r->unparsed_uri,
-                                       q + 1 - r->unparsed_uri.data,
-                                       r->unparsed_uri.len, alcf, &orig,
-                                       changed)
-             != NGX_OK)
+    if (q == NULL) {
+        if (off != NGX_HTTP_ANON_NO_OFFSET) {
+            return NGX_OK;
+        }
+
+        goto line;
+    }
+
+    start = q + 1 - uri->data;
+    end = uri->len;
+
+    /* the arguments as parsed, and unchanged: nothing else changes */
+
+    if (r->args.data == orig.data && orig.data == q + 1
+        && orig.len == end - start && off != NGX_HTTP_ANON_NO_OFFSET)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_anon_scrub_query(r, uri, start, end, alcf, &orig, changed)
+        != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    q = ngx_strlchr(r->request_line.data,
-                    r->request_line.data + r->request_line.len, '?');
+    if (off != NGX_HTTP_ANON_NO_OFFSET) {
+        return ngx_http_anon_scrub_query(r, line, off + start, off + end,
+                                         alcf, &orig, changed);
+    }
+
+line:
+
+    /*
+     * A line where the URI was not found as it is: the query runs from the
+     * first "?" to the protocol, or to the first space without one.
+     */
+
+    last = line->data + line->len;
+
+    q = (line->len == 0) ? NULL : memchr(line->data, '?', line->len);
 
     if (q == NULL) {
         return NGX_OK;
     }
 
-    /* the query ends at the first space, before the protocol */
+    if (r->http_protocol.len
+        && (size_t) (last - q) > r->http_protocol.len
+        && last[-(ssize_t) r->http_protocol.len - 1] == ' '
+        && ngx_memcmp(last - r->http_protocol.len, r->http_protocol.data,
+                      r->http_protocol.len)
+           == 0)
+    {
+        sp = last - r->http_protocol.len - 1;
 
-    sp = ngx_strlchr(q, r->request_line.data + r->request_line.len, ' ');
+    } else {
+        sp = ngx_strlchr(q, last, ' ');
 
-    if (sp == NULL) {
-        sp = r->request_line.data + r->request_line.len;
+        if (sp == NULL) {
+            sp = last;
+        }
     }
 
-    return ngx_http_anon_scrub_query(r, &r->request_line,
-                                     q + 1 - r->request_line.data,
-                                     sp - r->request_line.data, alcf, &orig,
-                                     changed);
+    return ngx_http_anon_scrub_query(r, line, q + 1 - line->data,
+                                     sp - line->data, alcf, &orig, changed);
+}
+
+
+static size_t
+ngx_http_anon_uri_offset(ngx_http_request_t *r)
+{
+    size_t      off;
+    ngx_str_t  *line, *uri;
+
+    line = &r->request_line;
+    uri = &r->unparsed_uri;
+
+    /* HTTP/1.x: the URI as it was sent, in the request line's buffer */
+
+    if (uri->data >= line->data
+        && uri->data + uri->len <= line->data + line->len)
+    {
+        return uri->data - line->data;
+    }
+
+    /*
+     * HTTP/2 builds the line: the method, a space, the URI and a space;
+     * so does a line scrubbed before an internal redirect.
+     */
+
+    off = r->method_name.len + 1;
+
+    if (line->len >= off + uri->len
+        && (line->len == off + uri->len || line->data[off + uri->len] == ' ')
+        && ngx_memcmp(line->data + off, uri->data, uri->len) == 0)
+    {
+        return off;
+    }
+
+    return NGX_HTTP_ANON_NO_OFFSET;
 }
 
 
@@ -358,6 +399,80 @@ done:
 
 
 ngx_int_t
+ngx_http_anon_scrub_raw_line(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf)
+{
+    u_char      *p, *q, *end, *last;
+    size_t       n;
+    ngx_str_t    line;
+    ngx_uint_t   changed;
+
+    /*
+     * A request line that did not parse (400): $request shows it as it
+     * came, up to the end of the line, and the arguments were never split
+     * off.  Its query is scrubbed as arguments are, and every address
+     * literal left in it is truncated.
+     */
+
+    last = r->header_in->last;
+
+    for (p = r->request_start; p < last; p++) {
+        if (*p == CR || *p == LF) {
+            break;
+        }
+    }
+
+    line.data = r->request_start;
+    line.len = p - r->request_start;
+
+    q = (line.len == 0) ? NULL : memchr(line.data, '?', line.len);
+
+    if (q && alcf->args) {
+
+        /* the query ends where the protocol starts, if it is there */
+
+        for (end = line.data + line.len; end > q + 1; end--) {
+            if (end[-1] == ' ') {
+                break;
+            }
+        }
+
+        if (end == q + 1 || line.data + line.len - end < 5
+            || ngx_strncmp(end, "HTTP/", 5) != 0)
+        {
+            end = line.data + line.len;
+
+        } else {
+            end--;
+        }
+
+        changed = 0;
+
+        if (ngx_http_anon_scrub_query(r, &line, q + 1 - line.data,
+                                      end - line.data, alcf, NULL, &changed)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, ngx_anon_scrub_max_size(line.len));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_anon_scrub(p, line.data, line.len, alcf->prefix4, alcf->prefix6);
+
+    r->request_line.data = p;
+    r->request_line.len = n;
+
+    ngx_http_anon_flush_variables(r);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_anon_read_body(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
 {
     ngx_int_t             rc;
@@ -376,15 +491,9 @@ ngx_http_anon_read_body(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
-
+    ctx = ngx_http_anon_get_ctx(r);
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_anon_ctx_t));
-        if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_anon_module);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (ctx->scrubbed & NGX_HTTP_ANON_SCRUB_BODY) {

@@ -116,12 +116,7 @@ ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
     }
 
     for (name = ngx_http_anon_flushed; name->len; name++) {
-
-        /* only variables that exist: another module's may be absent */
-
-        if (ngx_http_anon_find_variable(cf, name) != NULL
-            && ngx_http_anon_flush_index(cf, amcf, name) != NGX_OK)
-        {
+        if (ngx_http_anon_flush_index(cf, amcf, name) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -157,28 +152,60 @@ ngx_int_t
 ngx_http_anon_flush_index(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf,
     ngx_str_t *name)
 {
-    ngx_int_t   index, *ip;
-    ngx_uint_t  i;
+    ngx_str_t  *s;
 
-    index = ngx_http_get_variable_index(cf, name);
-    if (index == NGX_ERROR) {
+    /*
+     * Only the name: the index is looked up once the configuration is
+     * complete, as a variable nothing indexes is never cached.
+     */
+
+    s = ngx_array_push(&amcf->flush_names);
+    if (s == NULL) {
         return NGX_ERROR;
     }
 
-    ip = amcf->indexes.elts;
+    *s = *name;
 
-    for (i = 0; i < amcf->indexes.nelts; i++) {
-        if (ip[i] == index) {
-            return NGX_OK;
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_anon_init_flush(ngx_cycle_t *cycle, ngx_http_anon_main_conf_t *amcf)
+{
+    ngx_int_t                  *ip;
+    ngx_str_t                  *name;
+    ngx_uint_t                  i, j;
+    ngx_http_variable_t        *v;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_core_module);
+
+    v = cmcf->variables.elts;
+    name = amcf->flush_names.elts;
+
+    amcf->indexes.nelts = 0;
+
+    for (i = 0; i < cmcf->variables.nelts; i++) {
+        for (j = 0; j < amcf->flush_names.nelts; j++) {
+
+            if (v[i].name.len != name[j].len
+                || ngx_strncasecmp(v[i].name.data, name[j].data, name[j].len)
+                   != 0)
+            {
+                continue;
+            }
+
+            ip = ngx_array_push(&amcf->indexes);
+            if (ip == NULL) {
+                return NGX_ERROR;
+            }
+
+            *ip = i;
+
+            break;
         }
     }
-
-    ip = ngx_array_push(&amcf->indexes);
-    if (ip == NULL) {
-        return NGX_ERROR;
-    }
-
-    *ip = index;
 
     return NGX_OK;
 }
@@ -261,17 +288,17 @@ ngx_http_anon_wrapped_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    st = ngx_http_anon_get_state(r);
-
-    if (st == NULL || !st->active) {
-        return NGX_OK;
-    }
-
     /* the connection's own, truncated, address: nothing else in it */
 
     if (v->data == r->connection->addr_text.data
         && v->len == r->connection->addr_text.len)
     {
+        return NGX_OK;
+    }
+
+    st = ngx_http_anon_get_state(r);
+
+    if (st == NULL || !st->active) {
         return NGX_OK;
     }
 
@@ -288,14 +315,12 @@ ngx_http_anon_wrapped_variable(ngx_http_request_t *r,
         }
     }
 
-    len = ngx_anon_scrub(NULL, v->data, v->len, st->prefix4, st->prefix6);
-
-    p = ngx_pnalloc(r->pool, len);
+    p = ngx_pnalloc(r->pool, ngx_anon_scrub_max_size(v->len));
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_anon_scrub(p, v->data, v->len, st->prefix4, st->prefix6);
+    len = ngx_anon_scrub(p, v->data, v->len, st->prefix4, st->prefix6);
 
     v->len = len;
     v->data = p;
