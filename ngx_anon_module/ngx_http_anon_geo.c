@@ -474,7 +474,9 @@ ngx_http_anon_geo_add_variable(ngx_conf_t *cf,
      * by realip in a location after an early read is seen.
      */
 
-    if (ngx_http_anon_flush_index(cf, amcf, name) != NGX_OK) {
+    if (ngx_http_anon_flush_index(cf, amcf, name, NGX_HTTP_ANON_FLUSH_ADDR)
+        != NGX_OK)
+    {
         return NULL;
     }
 

@@ -323,7 +323,7 @@ ngx_http_anon_sockaddr_text(struct sockaddr *sa, u_char *text)
     /*
      * What ngx_sock_ntop() prints without a port (the same text, checked
      * in the unit tests), at a fraction of its cost; "text" holds
-     * NGX_SOCKADDR_STRLEN bytes.
+     * NGX_ANON_ADDR_STRLEN bytes.
      */
 
     switch (sa->sa_family) {
@@ -476,7 +476,7 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
         && st->prefix4 == alcf->prefix4 && st->prefix6 == alcf->prefix6)
     {
         ngx_http_anon_install(st);
-        ngx_http_anon_flush_variables(r);
+        ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_ADDR);
         return NGX_OK;
     }
 
@@ -488,7 +488,10 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
 
     /* a new swap: the address is real, or was changed since (realip) */
 
-    if (c->socklen > sizeof(ngx_sockaddr_t)) {
+    if (c->socklen > sizeof(ngx_http_anon_sockaddr_t)) {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "anon: unknown address family %d",
+                      (int) c->sockaddr->sa_family);
         return NGX_ERROR;
     }
 
@@ -572,7 +575,7 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
                    alcf->prefix4, alcf->prefix6);
 
     ngx_http_anon_install(st);
-    ngx_http_anon_flush_variables(r);
+    ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_ADDR);
 
     return NGX_OK;
 }
@@ -643,7 +646,7 @@ ngx_http_anon_give_back(ngx_http_request_t *r)
 
     if (st && st->active && r->connection->sockaddr == st->anon_sockaddr) {
         ngx_http_anon_restore(st);
-        ngx_http_anon_flush_variables(r);
+        ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_ADDR);
     }
 
     return NGX_OK;
@@ -887,7 +890,7 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
 
         if (ngx_http_anon_bsn_request(r, alcf) != NGX_OK) {
             r->request_line.len = 0;
-            ngx_http_anon_flush_variables(r);
+            ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_TEXT);
         }
 
         return NGX_OK;
@@ -905,7 +908,7 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "anon: client address blanked for logging");
         ngx_http_anon_blank(r->connection);
-        ngx_http_anon_flush_variables(r);
+        ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_ADDR);
     }
 
     if (ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
@@ -944,7 +947,7 @@ blank:
         r->headers_in.referer->value.len = 0;
     }
 
-    ngx_http_anon_flush_variables(r);
+    ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_TEXT);
 
     return NGX_OK;
 }
@@ -1149,9 +1152,12 @@ ngx_http_anon_create_main_conf(ngx_conf_t *cf)
     amcf->error_log = NGX_CONF_UNSET;
     amcf->rotate = NGX_CONF_UNSET;
 
-    if (ngx_array_init(&amcf->flush_names, cf->pool, 16, sizeof(ngx_str_t))
+    if (ngx_array_init(&amcf->flush_names, cf->pool, 16,
+                       sizeof(ngx_http_anon_flush_t))
         != NGX_OK
-        || ngx_array_init(&amcf->indexes, cf->pool, 8, sizeof(ngx_int_t))
+        || ngx_array_init(&amcf->indexes[0], cf->pool, 8, sizeof(ngx_int_t))
+           != NGX_OK
+        || ngx_array_init(&amcf->indexes[1], cf->pool, 8, sizeof(ngx_int_t))
            != NGX_OK)
     {
         return NULL;

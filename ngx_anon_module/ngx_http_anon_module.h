@@ -12,6 +12,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_anon_addr.h"
 #include "ngx_anon_bsn.h"
 #include "ngx_anon_prf.h"
 
@@ -60,17 +61,30 @@ typedef struct {
     u_char                     key[NGX_ANON_PRF_KEY_LEN];
 
     /*
-     * Variables whose cached values change with the client address: the
-     * names, and the indexes of those the configuration uses
+     * Variables whose cached values change with the client address or
+     * with the scrubbed request: the names, and the indexes of those the
+     * configuration uses, NGX_HTTP_ANON_FLUSH_ADDR and _TEXT
      */
-    ngx_array_t                flush_names;      /* of ngx_str_t */
-    ngx_array_t                indexes;          /* of ngx_int_t */
+    ngx_array_t                flush_names;      /* ngx_http_anon_flush_t */
+    ngx_array_t                indexes[2];       /* of ngx_int_t */
 
     ngx_array_t               *default_headers;
     ngx_array_t               *default_args;
 
     ngx_http_anon_geo_conf_t  *geo;              /* NULL: no anon_geoip2 */
 } ngx_http_anon_main_conf_t;
+
+
+/* what changed: which variables are flushed */
+#define NGX_HTTP_ANON_FLUSH_ADDR     1
+#define NGX_HTTP_ANON_FLUSH_TEXT     2
+#define NGX_HTTP_ANON_FLUSH_ALL      3
+
+
+typedef struct {
+    ngx_str_t                  name;
+    ngx_uint_t                 what;             /* NGX_HTTP_ANON_FLUSH_* */
+} ngx_http_anon_flush_t;
 
 
 #define NGX_HTTP_ANON_SCRUB_ARGS     1
@@ -86,6 +100,17 @@ typedef struct {
 #define NGX_HTTP_ANON_GEO_LAT        3
 #define NGX_HTTP_ANON_GEO_LONG       4
 #define NGX_HTTP_ANON_GEO_FIELDS     5
+
+
+/* the addresses this module truncates */
+
+typedef union {
+    struct sockaddr            sockaddr;
+    struct sockaddr_in         sockaddr_in;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6        sockaddr_in6;
+#endif
+} ngx_http_anon_sockaddr_t;
 
 
 /*
@@ -113,8 +138,8 @@ typedef struct {
 
     unsigned                   active:1;
 
-    ngx_sockaddr_t             anon_sa;
-    u_char                     anon_text[NGX_SOCKADDR_STRLEN];
+    ngx_http_anon_sockaddr_t   anon_sa;
+    u_char                     anon_text[NGX_ANON_ADDR_STRLEN];
 } ngx_http_anon_state_t;
 
 
@@ -231,7 +256,7 @@ ngx_int_t ngx_http_anon_init_names(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);
 ngx_array_t *ngx_http_anon_default_names(ngx_conf_t *cf, ngx_uint_t args);
 ngx_int_t ngx_http_anon_flush_index(ngx_conf_t *cf,
-    ngx_http_anon_main_conf_t *amcf, ngx_str_t *name);
+    ngx_http_anon_main_conf_t *amcf, ngx_str_t *name, ngx_uint_t what);
 ngx_int_t ngx_http_anon_init_flush(ngx_cycle_t *cycle,
     ngx_http_anon_main_conf_t *amcf);
 ngx_int_t ngx_http_anon_piwik_variable(ngx_http_request_t *r,
@@ -266,7 +291,7 @@ ngx_int_t ngx_http_anon_bsn_variable(ngx_http_request_t *r,
 ngx_int_t ngx_http_anon_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_anon_init_variables(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);
-void ngx_http_anon_flush_variables(ngx_http_request_t *r);
+void ngx_http_anon_flush_variables(ngx_http_request_t *r, ngx_uint_t what);
 
 
 #endif /* _NGX_HTTP_ANON_MODULE_H_INCLUDED_ */

@@ -484,7 +484,7 @@ ngx_http_anon_bsn_request(ngx_http_request_t *r,
 
     OPENSSL_cleanse(key, sizeof(key));
 
-    ngx_http_anon_flush_variables(r);
+    ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_TEXT);
 
     return NGX_OK;
 }

@@ -92,7 +92,7 @@ ngx_http_anon_scrub_lists(ngx_http_request_t *r,
     ctx->scrubbed |= what;
 
     if (changed) {
-        ngx_http_anon_flush_variables(r);
+        ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_TEXT);
     }
 
     return NGX_OK;
@@ -134,7 +134,7 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
 
         for (j = 0; j < alcf->headers->nelts; j++) {
             if (h[i].key.len == name[j].len
-                && ngx_strncmp(h[i].lowcase_key, name[j].data, name[j].len)
+                && ngx_memcmp(h[i].lowcase_key, name[j].data, name[j].len)
                    == 0)
             {
                 break;
@@ -181,8 +181,8 @@ static ngx_int_t
 ngx_http_anon_scrub_args(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed)
 {
-    u_char     *q, *sp, *last;
-    size_t      off, start, end;
+    u_char     *q, *sp, *last, *data;
+    size_t      off, start, end, len;
     ngx_str_t   orig, *line, *uri;
 
     orig = r->args;
@@ -226,15 +226,32 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    if (off != NGX_HTTP_ANON_NO_OFFSET) {
+
+        /* the line first; the URI is then the same bytes in its copy */
+
+        data = line->data;
+        len = line->len;
+
+        if (ngx_http_anon_scrub_query(r, line, off + start, off + end, alcf,
+                                      &orig, changed)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (line->data != data) {
+            uri->data = line->data + off;
+            uri->len = uri->len + line->len - len;
+        }
+
+        return NGX_OK;
+    }
+
     if (ngx_http_anon_scrub_query(r, uri, start, end, alcf, &orig, changed)
         != NGX_OK)
     {
         return NGX_ERROR;
-    }
-
-    if (off != NGX_HTTP_ANON_NO_OFFSET) {
-        return ngx_http_anon_scrub_query(r, line, off + start, off + end,
-                                         alcf, &orig, changed);
     }
 
 line:
@@ -353,6 +370,30 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
         return NGX_OK;
     }
 
+    if (alcf->bsn == NGX_ANON_BSN_OFF) {
+
+        /* addresses only: the smaller buffers */
+
+        work = ngx_pnalloc(r->pool, ngx_anon_args_work_size(len));
+        dst = ngx_pnalloc(r->pool,
+                          start + ngx_anon_args_dst_size(len) + s->len - end);
+
+        if (work == NULL || dst == NULL) {
+            return NGX_ERROR;
+        }
+
+        n = ngx_anon_args_scrub(dst + start, s->data + start, len,
+                                alcf->args->elts, alcf->args->nelts,
+                                alcf->prefix4, alcf->prefix6, work);
+
+        if (n == 0) {
+            return NGX_OK;
+        }
+
+        ngx_memcpy(dst, s->data, start);
+        goto done;
+    }
+
     /* BSNs in tracking arguments too: url, urlref, when they are named */
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
@@ -466,7 +507,7 @@ ngx_http_anon_scrub_raw_line(ngx_http_request_t *r,
     r->request_line.data = p;
     r->request_line.len = n;
 
-    ngx_http_anon_flush_variables(r);
+    ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_TEXT);
 
     return NGX_OK;
 }
@@ -743,7 +784,10 @@ ngx_http_anon_init_names(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
     ngx_str_t  *name;
 
     for (name = ngx_http_anon_args_variables; name->len; name++) {
-        if (ngx_http_anon_flush_index(cf, amcf, name) != NGX_OK) {
+        if (ngx_http_anon_flush_index(cf, amcf, name,
+                                      NGX_HTTP_ANON_FLUSH_TEXT)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }
@@ -826,7 +870,10 @@ ngx_http_anon_name_list(ngx_conf_t *cf, ngx_str_t *names, ngx_uint_t n,
             }
         }
 
-        if (ngx_http_anon_flush_index(cf, amcf, &var) != NGX_OK) {
+        if (ngx_http_anon_flush_index(cf, amcf, &var,
+                                      NGX_HTTP_ANON_FLUSH_TEXT)
+            != NGX_OK)
+        {
             return NULL;
         }
 

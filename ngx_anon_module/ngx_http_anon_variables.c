@@ -56,23 +56,23 @@ static ngx_http_variable_t  ngx_http_anon_vars[] = {
 };
 
 
-/* variables whose values carry the client address */
+/* variables whose values carry the client address or the request */
 
-static ngx_str_t  ngx_http_anon_flushed[] = {
-    ngx_string("remote_addr"),
-    ngx_string("binary_remote_addr"),
-    ngx_string("realip_remote_addr"),
-    ngx_string("proxy_protocol_addr"),
-    ngx_string("proxy_add_x_forwarded_for"),
-    ngx_string("anon_remote_addr"),
-    ngx_string("request"),
-    ngx_string("request_uri"),
-    ngx_string("args"),
-    ngx_string("query_string"),
-    ngx_string("uri"),
-    ngx_string("document_uri"),
-    ngx_string("http_referer"),
-    ngx_null_string
+static ngx_http_anon_flush_t  ngx_http_anon_flushed[] = {
+    { ngx_string("remote_addr"), NGX_HTTP_ANON_FLUSH_ADDR },
+    { ngx_string("binary_remote_addr"), NGX_HTTP_ANON_FLUSH_ADDR },
+    { ngx_string("realip_remote_addr"), NGX_HTTP_ANON_FLUSH_ADDR },
+    { ngx_string("proxy_protocol_addr"), NGX_HTTP_ANON_FLUSH_ADDR },
+    { ngx_string("proxy_add_x_forwarded_for"), NGX_HTTP_ANON_FLUSH_ALL },
+    { ngx_string("anon_remote_addr"), NGX_HTTP_ANON_FLUSH_ADDR },
+    { ngx_string("request"), NGX_HTTP_ANON_FLUSH_TEXT },
+    { ngx_string("request_uri"), NGX_HTTP_ANON_FLUSH_TEXT },
+    { ngx_string("args"), NGX_HTTP_ANON_FLUSH_TEXT },
+    { ngx_string("query_string"), NGX_HTTP_ANON_FLUSH_TEXT },
+    { ngx_string("uri"), NGX_HTTP_ANON_FLUSH_TEXT },
+    { ngx_string("document_uri"), NGX_HTTP_ANON_FLUSH_TEXT },
+    { ngx_string("http_referer"), NGX_HTTP_ANON_FLUSH_TEXT },
+    { ngx_null_string, 0 }
 };
 
 
@@ -107,16 +107,18 @@ ngx_http_anon_add_variables(ngx_conf_t *cf)
 ngx_int_t
 ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
 {
-    ngx_str_t             *name;
-    ngx_http_variable_t   *v;
-    ngx_http_anon_wrap_t  *w;
+    ngx_str_t              *name;
+    ngx_http_variable_t    *v;
+    ngx_http_anon_wrap_t   *w;
+    ngx_http_anon_flush_t  *f;
 
     if (!amcf->enabled) {
         return NGX_OK;
     }
 
-    for (name = ngx_http_anon_flushed; name->len; name++) {
-        if (ngx_http_anon_flush_index(cf, amcf, name) != NGX_OK) {
+    for (f = ngx_http_anon_flushed; f->name.len; f++) {
+        if (ngx_http_anon_flush_index(cf, amcf, &f->name, f->what) != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }
@@ -150,21 +152,22 @@ ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
 
 ngx_int_t
 ngx_http_anon_flush_index(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf,
-    ngx_str_t *name)
+    ngx_str_t *name, ngx_uint_t what)
 {
-    ngx_str_t  *s;
+    ngx_http_anon_flush_t  *f;
 
     /*
      * Only the name: the index is looked up once the configuration is
      * complete, as a variable nothing indexes is never cached.
      */
 
-    s = ngx_array_push(&amcf->flush_names);
-    if (s == NULL) {
+    f = ngx_array_push(&amcf->flush_names);
+    if (f == NULL) {
         return NGX_ERROR;
     }
 
-    *s = *name;
+    f->name = *name;
+    f->what = what;
 
     return NGX_OK;
 }
@@ -174,36 +177,45 @@ ngx_int_t
 ngx_http_anon_init_flush(ngx_cycle_t *cycle, ngx_http_anon_main_conf_t *amcf)
 {
     ngx_int_t                  *ip;
-    ngx_str_t                  *name;
-    ngx_uint_t                  i, j;
+    ngx_uint_t                  i, j, k, what;
     ngx_http_variable_t        *v;
+    ngx_http_anon_flush_t      *f;
     ngx_http_core_main_conf_t  *cmcf;
 
     cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_core_module);
 
     v = cmcf->variables.elts;
-    name = amcf->flush_names.elts;
+    f = amcf->flush_names.elts;
 
-    amcf->indexes.nelts = 0;
+    amcf->indexes[0].nelts = 0;
+    amcf->indexes[1].nelts = 0;
 
     for (i = 0; i < cmcf->variables.nelts; i++) {
-        for (j = 0; j < amcf->flush_names.nelts; j++) {
 
-            if (v[i].name.len != name[j].len
-                || ngx_strncasecmp(v[i].name.data, name[j].data, name[j].len)
-                   != 0)
+        what = 0;
+
+        for (j = 0; j < amcf->flush_names.nelts; j++) {
+            if (v[i].name.len == f[j].name.len
+                && ngx_strncasecmp(v[i].name.data, f[j].name.data,
+                                   f[j].name.len)
+                   == 0)
             {
+                what |= f[j].what;
+            }
+        }
+
+        for (k = 0; k < 2; k++) {
+
+            if (!(what & (1 << k))) {
                 continue;
             }
 
-            ip = ngx_array_push(&amcf->indexes);
+            ip = ngx_array_push(&amcf->indexes[k]);
             if (ip == NULL) {
                 return NGX_ERROR;
             }
 
             *ip = i;
-
-            break;
         }
     }
 
@@ -212,26 +224,33 @@ ngx_http_anon_init_flush(ngx_cycle_t *cycle, ngx_http_anon_main_conf_t *amcf)
 
 
 void
-ngx_http_anon_flush_variables(ngx_http_request_t *r)
+ngx_http_anon_flush_variables(ngx_http_request_t *r, ngx_uint_t what)
 {
     ngx_int_t                  *index;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, k;
     ngx_http_variable_value_t  *v;
     ngx_http_anon_main_conf_t  *amcf;
 
     /*
-     * Values read before the swap are cached in r->variables, which
+     * Values read before the change are cached in r->variables, which
      * subrequests share; the next reader computes them again.
      */
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
 
-    index = amcf->indexes.elts;
+    for (k = 0; k < 2; k++) {
 
-    for (i = 0; i < amcf->indexes.nelts; i++) {
-        v = &r->variables[index[i]];
-        v->valid = 0;
-        v->not_found = 0;
+        if (!(what & (1 << k))) {
+            continue;
+        }
+
+        index = amcf->indexes[k].elts;
+
+        for (i = 0; i < amcf->indexes[k].nelts; i++) {
+            v = &r->variables[index[i]];
+            v->valid = 0;
+            v->not_found = 0;
+        }
     }
 }
 
