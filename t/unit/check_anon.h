@@ -20,6 +20,7 @@ Suite *ngx_anon_bsn_suite(void);
 Suite *ngx_anon_prf_suite(void);
 Suite *ngx_anon_scrub_suite(void);
 Suite *ngx_anon_args_suite(void);
+Suite *ngx_anon_args_ref_suite(void);
 
 
 /* helpers shared by the suites, in check_anon_scrub.c */
