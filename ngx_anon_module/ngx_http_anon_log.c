@@ -8,8 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/crypto.h>
-
 #include "ngx_anon_scrub.h"
 #include "ngx_http_anon_module.h"
 
@@ -154,7 +152,6 @@ ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
     ngx_log_t                  orig;
     ngx_anon_bsn_t             bsn;
     ngx_http_anon_log_wrap_t  *wrap;
-    u_char                     key[NGX_ANON_PRF_KEY_LEN];
     u_char                     line[3 * NGX_MAX_ERROR_STR];
     u_char                     out[9 * NGX_MAX_ERROR_STR];
 
@@ -182,7 +179,7 @@ ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
 
         /* a pseudonym at most triples a line; fall back to the mask */
 
-        if (ngx_http_anon_bsn_setup(wrap->amcf, wrap->amcf->bsn, &bsn, key)
+        if (ngx_http_anon_bsn_setup(wrap->amcf, wrap->amcf->bsn, &bsn)
             != NGX_OK)
         {
             bsn.mode = NGX_ANON_BSN_REDACT;
@@ -202,8 +199,6 @@ ngx_http_anon_log_writer(ngx_log_t *log, ngx_uint_t level, u_char *buf,
                                           &bsn, NULL);
             p = out;
         }
-
-        OPENSSL_cleanse(key, sizeof(key));
 
         if (found && p == line) {
             /* too long to replace them: never write them */

@@ -8,8 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/crypto.h>
-
 #include "ngx_anon_addr.h"
 #include "ngx_http_anon_module.h"
 
@@ -994,7 +992,6 @@ ngx_http_anon_log_error(ngx_log_t *log, u_char *buf, size_t len)
     ngx_http_anon_loc_conf_t   *alcf;
     ngx_http_anon_main_conf_t  *amcf;
     u_char                      addr[NGX_SOCKADDR_STRLEN];
-    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     ctx = log->data;
     c = ctx->connection;
@@ -1031,7 +1028,7 @@ ngx_http_anon_log_error(ngx_log_t *log, u_char *buf, size_t len)
     if (alcf->bsn != NGX_ANON_BSN_OFF) {
         amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
 
-        if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn, key) != NGX_OK) {
+        if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn) != NGX_OK) {
             bsn.mode = NGX_ANON_BSN_REDACT;
             bsn.pseudonym = NULL;
         }
@@ -1051,7 +1048,6 @@ ngx_http_anon_log_error(ngx_log_t *log, u_char *buf, size_t len)
             mr->headers_in.referer->value = ref;
         }
 
-        OPENSSL_cleanse(key, sizeof(key));
         swapped = 1;
     }
 

@@ -58,7 +58,7 @@ typedef struct {
 
     /* this worker's copy of the current period's key */
     time_t                     key_period;
-    u_char                     key[NGX_ANON_PRF_KEY_LEN];
+    ngx_anon_prf_key_t         prf;
 
     /*
      * Variables whose cached values change with the client address or
@@ -274,14 +274,14 @@ char *ngx_http_anon_pseudonym_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_anon_init_pseudonyms(ngx_conf_t *cf,
     ngx_http_anon_main_conf_t *amcf);
-ngx_int_t ngx_http_anon_period_key(ngx_http_anon_main_conf_t *amcf,
-    u_char *key);
+const ngx_anon_prf_key_t *ngx_http_anon_period_prf(
+    ngx_http_anon_main_conf_t *amcf);
 ngx_int_t ngx_http_anon_visitor_id_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 ngx_int_t ngx_http_anon_pseudonym_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 ngx_int_t ngx_http_anon_bsn_setup(ngx_http_anon_main_conf_t *amcf,
-    ngx_uint_t mode, ngx_anon_bsn_t *bsn, u_char *key);
+    ngx_uint_t mode, ngx_anon_bsn_t *bsn);
 ngx_int_t ngx_http_anon_bsn_str(ngx_http_request_t *r, ngx_anon_bsn_t *bsn,
     ngx_str_t *s);
 ngx_int_t ngx_http_anon_bsn_request(ngx_http_request_t *r,

@@ -8,8 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/crypto.h>
-
 #include "ngx_anon_addr.h"
 #include "ngx_anon_args.h"
 #include "ngx_http_anon_module.h"
@@ -63,7 +61,6 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t   *alcf;
     ngx_http_variable_value_t   vid;
     ngx_http_anon_main_conf_t  *amcf;
-    u_char                      key[NGX_ANON_PRF_KEY_LEN];
     ngx_str_t                   place[NGX_HTTP_ANON_GEO_FIELDS];
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
@@ -100,16 +97,14 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
 
     if (ngx_http_anon_bsn_setup(amcf, alcf->bsn == NGX_ANON_BSN_OFF
                                       ? NGX_ANON_BSN_REDACT : alcf->bsn,
-                                &bsn, key)
+                                &bsn)
         != NGX_OK
         || ngx_http_anon_bsn_str(r, &bsn, &url) != NGX_OK
         || ngx_http_anon_bsn_str(r, &bsn, &ref) != NGX_OK)
     {
-        OPENSSL_cleanse(key, sizeof(key));
         return NGX_ERROR;
     }
 
-    OPENSSL_cleanse(key, sizeof(key));
 
     pw.n = 0;
 

@@ -193,64 +193,69 @@ ngx_http_anon_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-ngx_int_t
-ngx_http_anon_period_key(ngx_http_anon_main_conf_t *amcf, u_char *key)
+const ngx_anon_prf_key_t *
+ngx_http_anon_period_prf(ngx_http_anon_main_conf_t *amcf)
 {
     u_char                   *p;
     time_t                    now, period;
     ngx_time_t               *tp;
     ngx_slab_pool_t          *shpool;
     ngx_http_anon_key_shm_t  *ks;
-    u_char                    msg[64];
+    u_char                    msg[64], key[NGX_ANON_PRF_KEY_LEN];
 
-    /* periods start at local wall-clock boundaries: midnight for 1d */
+    /*
+     * Periods start at local wall-clock boundaries: midnight for 1d.  The
+     * worker keeps the period's key as HMAC state, prepared once.
+     */
 
     tp = ngx_timeofday();
     now = tp->sec + tp->gmtoff * 60;
     period = now / amcf->rotate;
 
-    if (period != amcf->key_period) {
-
-        if (amcf->file_key.data) {
-            p = ngx_anon_prf_field(msg, "ngx_anon period", 15);
-            p = ngx_sprintf(p, "%T", period);
-
-            if (ngx_anon_prf(amcf->file_key.data, amcf->file_key.len, msg,
-                             p - msg, amcf->key)
-                != 0)
-            {
-                return NGX_ERROR;
-            }
-
-        } else {
-            shpool = (ngx_slab_pool_t *) amcf->shm_zone->shm.addr;
-            ks = amcf->shm_zone->data;
-
-            ngx_shmtx_lock(&shpool->mutex);
-
-            if (ks->period != period) {
-
-                /* the new key overwrites, and so wipes, the old one */
-
-                if (RAND_bytes(ks->key, NGX_ANON_PRF_KEY_LEN) != 1) {
-                    ngx_shmtx_unlock(&shpool->mutex);
-                    return NGX_ERROR;
-                }
-
-                ks->period = period;
-            }
-
-            ngx_memcpy(amcf->key, ks->key, NGX_ANON_PRF_KEY_LEN);
-
-            ngx_shmtx_unlock(&shpool->mutex);
-        }
-
-        amcf->key_period = period;
+    if (period == amcf->key_period) {
+        return &amcf->prf;
     }
 
-    ngx_memcpy(key, amcf->key, NGX_ANON_PRF_KEY_LEN);
+    if (amcf->file_key.data) {
+        p = ngx_anon_prf_field(msg, "ngx_anon period", 15);
+        p = ngx_sprintf(p, "%T", period);
 
-    return NGX_OK;
+        if (ngx_anon_prf(amcf->file_key.data, amcf->file_key.len, msg,
+                         p - msg, key)
+            != 0)
+        {
+            return NULL;
+        }
+
+    } else {
+        shpool = (ngx_slab_pool_t *) amcf->shm_zone->shm.addr;
+        ks = amcf->shm_zone->data;
+
+        ngx_shmtx_lock(&shpool->mutex);
+
+        if (ks->period != period) {
+
+            /* the new key overwrites, and so wipes, the old one */
+
+            if (RAND_bytes(ks->key, NGX_ANON_PRF_KEY_LEN) != 1) {
+                ngx_shmtx_unlock(&shpool->mutex);
+                return NULL;
+            }
+
+            ks->period = period;
+        }
+
+        ngx_memcpy(key, ks->key, NGX_ANON_PRF_KEY_LEN);
+
+        ngx_shmtx_unlock(&shpool->mutex);
+    }
+
+    ngx_anon_prf_init(&amcf->prf, key, NGX_ANON_PRF_KEY_LEN);
+    OPENSSL_cleanse(key, sizeof(key));
+
+    amcf->key_period = period;
+
+    return &amcf->prf;
 }
 
 
@@ -277,9 +282,10 @@ ngx_http_anon_pseudonym_hex(ngx_http_request_t *r,
     u_char                     *msg, *p;
     size_t                      len;
     ngx_str_t                   ua, site;
+    const ngx_anon_prf_key_t   *prf;
     ngx_http_core_srv_conf_t   *cscf;
     ngx_http_anon_main_conf_t  *amcf;
-    u_char                      a16[16], key[NGX_ANON_PRF_KEY_LEN];
+    u_char                      a16[16];
 
     if (ngx_http_anon_address(r, a16) != NGX_OK) {
         v->not_found = 1;
@@ -320,14 +326,12 @@ ngx_http_anon_pseudonym_hex(ngx_http_request_t *r,
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
 
-    if (ngx_http_anon_period_key(amcf, key) != NGX_OK
-        || ngx_anon_prf_hex(key, sizeof(key), msg, p - msg, v->data, 8) != 0)
-    {
-        OPENSSL_cleanse(key, sizeof(key));
+    prf = ngx_http_anon_period_prf(amcf);
+    if (prf == NULL) {
         return NGX_ERROR;
     }
 
-    OPENSSL_cleanse(key, sizeof(key));
+    ngx_anon_prf_mac_hex(prf, msg, p - msg, v->data, 8);
 
     v->len = 16;
     v->valid = 1;
@@ -377,8 +381,10 @@ ngx_http_anon_address(ngx_http_request_t *r, u_char *a16)
 
 ngx_int_t
 ngx_http_anon_bsn_setup(ngx_http_anon_main_conf_t *amcf, ngx_uint_t mode,
-    ngx_anon_bsn_t *bsn, u_char *key)
+    ngx_anon_bsn_t *bsn)
 {
+    const ngx_anon_prf_key_t  *prf;
+
     bsn->mode = mode;
     bsn->pseudonym = NULL;
     bsn->data = NULL;
@@ -387,12 +393,13 @@ ngx_http_anon_bsn_setup(ngx_http_anon_main_conf_t *amcf, ngx_uint_t mode,
         return NGX_OK;
     }
 
-    if (ngx_http_anon_period_key(amcf, key) != NGX_OK) {
+    prf = ngx_http_anon_period_prf(amcf);
+    if (prf == NULL) {
         return NGX_ERROR;
     }
 
     bsn->pseudonym = ngx_http_anon_bsn_pseudonym;
-    bsn->data = key;
+    bsn->data = (void *) prf;
 
     return NGX_OK;
 }
@@ -409,12 +416,7 @@ ngx_http_anon_bsn_pseudonym(void *data, const u_char *digits, u_char *out)
 
     ngx_memcpy(out, "bsn-", 4);
 
-    if (ngx_anon_prf_hex(data, NGX_ANON_PRF_KEY_LEN, msg, p - msg, out + 4, 8)
-        != 0)
-    {
-        /* never the number itself */
-        ngx_memset(out + 4, 'x', 16);
-    }
+    ngx_anon_prf_mac_hex(data, msg, p - msg, out + 4, 8);
 }
 
 
@@ -456,7 +458,6 @@ ngx_http_anon_bsn_request(ngx_http_request_t *r,
 {
     ngx_anon_bsn_t              bsn;
     ngx_http_anon_main_conf_t  *amcf;
-    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     /*
      * The log phase: the request has been passed on unchanged, and what
@@ -469,7 +470,7 @@ ngx_http_anon_bsn_request(ngx_http_request_t *r,
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
 
-    if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn, key) != NGX_OK
+    if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn) != NGX_OK
         || ngx_http_anon_bsn_str(r, &bsn, &r->request_line) != NGX_OK
         || ngx_http_anon_bsn_str(r, &bsn, &r->unparsed_uri) != NGX_OK
         || ngx_http_anon_bsn_str(r, &bsn, &r->args) != NGX_OK
@@ -478,11 +479,9 @@ ngx_http_anon_bsn_request(ngx_http_request_t *r,
             && ngx_http_anon_bsn_str(r, &bsn, &r->headers_in.referer->value)
                != NGX_OK))
     {
-        OPENSSL_cleanse(key, sizeof(key));
         return NGX_ERROR;
     }
 
-    OPENSSL_cleanse(key, sizeof(key));
 
     ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_TEXT);
 
@@ -498,7 +497,6 @@ ngx_http_anon_bsn_variable(ngx_http_request_t *r,
     ngx_anon_bsn_t              bsn;
     ngx_http_anon_loc_conf_t   *alcf;
     ngx_http_anon_main_conf_t  *amcf;
-    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     /* $anon_request, $anon_request_uri, $anon_http_referer */
 
@@ -527,15 +525,13 @@ ngx_http_anon_bsn_variable(ngx_http_request_t *r,
 
     if (ngx_http_anon_bsn_setup(amcf, alcf->bsn == NGX_ANON_BSN_OFF
                                       ? NGX_ANON_BSN_REDACT : alcf->bsn,
-                                &bsn, key)
+                                &bsn)
         != NGX_OK
         || ngx_http_anon_bsn_str(r, &bsn, &s) != NGX_OK)
     {
-        OPENSSL_cleanse(key, sizeof(key));
         return NGX_ERROR;
     }
 
-    OPENSSL_cleanse(key, sizeof(key));
 
     v->len = s.len;
     v->data = s.data;

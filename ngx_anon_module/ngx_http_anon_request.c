@@ -8,8 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/crypto.h>
-
 #include "ngx_anon_args.h"
 #include "ngx_anon_json.h"
 #include "ngx_anon_scrub.h"
@@ -335,7 +333,6 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
     size_t                      len, n;
     ngx_anon_bsn_t              bsn;
     ngx_http_anon_main_conf_t  *amcf;
-    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     len = end - start;
 
@@ -398,7 +395,7 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
 
-    if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn, key) != NGX_OK) {
+    if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -407,7 +404,6 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
                       start + ngx_anon_args_bsn_dst_size(len) + s->len - end);
 
     if (work == NULL || dst == NULL) {
-        OPENSSL_cleanse(key, sizeof(key));
         return NGX_ERROR;
     }
 
@@ -418,7 +414,6 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
                                 alcf->mode != NGX_HTTP_ANON_OFF,
                                 alcf->prefix4, alcf->prefix6, &bsn, work);
 
-    OPENSSL_cleanse(key, sizeof(key));
 
     if (n == 0) {
         return NGX_OK;
@@ -619,7 +614,6 @@ ngx_http_anon_scrub_body(ngx_http_request_t *r)
     ngx_http_request_body_t    *rb;
     ngx_http_anon_loc_conf_t   *alcf;
     ngx_http_anon_main_conf_t  *amcf;
-    u_char                      key[NGX_ANON_PRF_KEY_LEN];
 
     rb = r->request_body;
 
@@ -677,7 +671,7 @@ ngx_http_anon_scrub_body(ngx_http_request_t *r)
 
         amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
 
-        if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn, key) != NGX_OK) {
+        if (ngx_http_anon_bsn_setup(amcf, alcf->bsn, &bsn) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -687,7 +681,6 @@ ngx_http_anon_scrub_body(ngx_http_request_t *r)
                                     alcf->prefix4, alcf->prefix6, &bsn,
                                     work);
 
-        OPENSSL_cleanse(key, sizeof(key));
 
     } else {
         work = ngx_pnalloc(r->pool, ngx_anon_json_work_size(len));

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <check.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "ngx_anon_prf.h"
 #include "check_anon.h"
 
@@ -127,6 +130,7 @@ START_TEST(test_rfc4231)
     unsigned char           key[256], msg[256];
     unsigned char           mac[NGX_ANON_PRF_KEY_LEN + 8];
     unsigned char           out[2 * NGX_ANON_PRF_KEY_LEN + 8];
+    ngx_anon_prf_key_t      k;
     const check_prf_kat_t  *kat;
 
     kat = &check_prf_rfc4231[_i];
@@ -165,6 +169,28 @@ START_TEST(test_rfc4231)
                   "%s: hex %.*s, expected %s", kat->name,
                   (int) (2 * kat->nbytes), out, kat->mac);
     ck_assert_uint_eq(out[2 * kat->nbytes], 'Q');
+
+    /* the keyed state: the same MAC, raw and as hex */
+
+    ngx_anon_prf_init(&k, key, kat->key_len);
+
+    memset(mac, 0xa5, sizeof(mac));
+    ngx_anon_prf_mac(&k, msg, kat->msg_len, mac);
+
+    check_prf_to_hex(mac, kat->nbytes, hex);
+    ck_assert_msg(strcmp(hex, kat->mac) == 0, "%s: keyed %s, expected %s",
+                  kat->name, hex, kat->mac);
+    ck_assert_uint_eq(mac[NGX_ANON_PRF_KEY_LEN], 0xa5);
+
+    memset(out, 'Q', sizeof(out));
+    ngx_anon_prf_mac_hex(&k, msg, kat->msg_len, out, kat->nbytes);
+
+    ck_assert_msg(memcmp(out, kat->mac, 2 * kat->nbytes) == 0,
+                  "%s: keyed hex %.*s, expected %s", kat->name,
+                  (int) (2 * kat->nbytes), out, kat->mac);
+    ck_assert_uint_eq(out[2 * kat->nbytes], 'Q');
+
+    ngx_anon_prf_key_clear(&k);
 }
 END_TEST
 
@@ -441,6 +467,400 @@ START_TEST(test_hex)
 END_TEST
 
 
+/*
+ * SHA-256 examples: FIPS 180-4's (NIST's "SHA256.pdf" examples, the one-
+ * and two-block messages), FIPS 180-2 appendix B.3 (a million "a"), and
+ * the empty message.
+ */
+
+typedef struct {
+    const char  *name;
+    size_t       len;
+    const char  *msg;         /* len bytes; NULL: byte repeated */
+    int          byte;
+    const char  *digest;
+} check_prf_sha256_kat_t;
+
+
+static const check_prf_sha256_kat_t  check_prf_sha256_kats[] = {
+
+    { "empty message",
+      0, "", 0,
+      "e3b0c44298fc1c149afbf4c8996fb924"
+      "27ae41e4649b934ca495991b7852b855" },
+
+    { "\"abc\" (one block)",
+      3, "abc", 0,
+      "ba7816bf8f01cfea414140de5dae2223"
+      "b00361a396177a9cb410ff61f20015ad" },
+
+    { "448 bits (two blocks)",
+      56, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 0,
+      "248d6a61d20638b8e5c026930c3e6039"
+      "a33ce45964ff2167f6ecedd419db06c1" },
+
+    { "one million \"a\"",
+      1000000, NULL, 'a',
+      "cdc76e5c9914fb9281a1c7e284d73e67"
+      "f1809a48a497200e046d39ccc7112cd0" },
+};
+
+
+START_TEST(test_sha256_kat)
+{
+    char                           hex[2 * NGX_ANON_PRF_KEY_LEN + 1];
+    unsigned char                 *msg, *out;
+    const check_prf_sha256_kat_t  *kat;
+
+    kat = &check_prf_sha256_kats[_i];
+
+    ck_assert(kat->msg == NULL || strlen(kat->msg) == kat->len);
+
+    /* the message and the digest end where reading or writing faults */
+
+    msg = check_anon_guard_alloc(kat->len);
+    out = check_anon_guard_alloc(NGX_ANON_PRF_KEY_LEN);
+
+    check_prf_bytes(msg, kat->len, kat->msg, kat->byte);
+
+    ngx_anon_prf_sha256(msg, kat->len, out);
+
+    check_prf_to_hex(out, NGX_ANON_PRF_KEY_LEN, hex);
+    ck_assert_msg(strcmp(hex, kat->digest) == 0, "%s: %s, expected %s",
+                  kat->name, hex, kat->digest);
+
+    check_anon_guard_free(msg, kat->len);
+    check_anon_guard_free(out, NGX_ANON_PRF_KEY_LEN);
+}
+END_TEST
+
+
+/* SHA-256 of every length to 1100 bytes against OpenSSL's */
+
+START_TEST(test_sha256_lengths)
+{
+    size_t         len, i;
+    uint64_t       state;
+    unsigned int   n;
+    unsigned char  digest[NGX_ANON_PRF_KEY_LEN], *buf, *msg;
+    unsigned char  expected[EVP_MAX_MD_SIZE];
+
+    static const size_t  max = 1100;
+
+    state = 0x5eed5eed12345678ULL;
+
+    buf = check_anon_guard_alloc(max);
+
+    for (i = 0; i < max; i++) {
+        buf[i] = (unsigned char) check_anon_rand(&state);
+    }
+
+    for (len = 0; len <= max; len++) {
+        msg = buf + max - len;
+
+        n = 0;
+        ck_assert(EVP_Digest(msg, len, expected, &n, EVP_sha256(), NULL)
+                  == 1);
+        ck_assert_uint_eq(n, NGX_ANON_PRF_KEY_LEN);
+
+        ngx_anon_prf_sha256(msg, len, digest);
+
+        ck_assert_msg(memcmp(digest, expected, sizeof(digest)) == 0,
+                      "length %zu", len);
+    }
+
+    check_anon_guard_free(buf, max);
+}
+END_TEST
+
+
+/*
+ * One MAC through every way to it against OpenSSL's HMAC(): the keyed
+ * state, raw and as hex of "nbytes" bytes, and the one-shot functions.
+ * The key, the message and the outputs end at a page that faults.
+ */
+
+#define CHECK_PRF_MAX_KEY  200
+#define CHECK_PRF_MAX_MSG  300
+
+
+typedef struct {
+    unsigned char  *key;      /* CHECK_PRF_MAX_KEY bytes, guarded */
+    unsigned char  *msg;      /* CHECK_PRF_MAX_MSG bytes, guarded */
+    unsigned char  *raw;      /* 32 bytes, guarded */
+    unsigned char  *hex[2 * NGX_ANON_PRF_KEY_LEN + 1];    /* n: n bytes */
+} check_prf_bufs_t;
+
+
+static void
+check_prf_bufs_alloc(check_prf_bufs_t *b)
+{
+    size_t  n;
+
+    b->key = check_anon_guard_alloc(CHECK_PRF_MAX_KEY);
+    b->msg = check_anon_guard_alloc(CHECK_PRF_MAX_MSG);
+    b->raw = check_anon_guard_alloc(NGX_ANON_PRF_KEY_LEN);
+
+    for (n = 0; n <= 2 * NGX_ANON_PRF_KEY_LEN; n++) {
+        b->hex[n] = check_anon_guard_alloc(n);
+    }
+}
+
+
+static void
+check_prf_bufs_free(check_prf_bufs_t *b)
+{
+    size_t  n;
+
+    check_anon_guard_free(b->key, CHECK_PRF_MAX_KEY);
+    check_anon_guard_free(b->msg, CHECK_PRF_MAX_MSG);
+    check_anon_guard_free(b->raw, NGX_ANON_PRF_KEY_LEN);
+
+    for (n = 0; n <= 2 * NGX_ANON_PRF_KEY_LEN; n++) {
+        check_anon_guard_free(b->hex[n], n);
+    }
+}
+
+
+static void
+check_prf_compare(check_prf_bufs_t *b, const ngx_anon_prf_key_t *k,
+    size_t key_len, size_t msg_len, size_t nbytes)
+{
+    char                  hex[2 * NGX_ANON_PRF_KEY_LEN + 1];
+    unsigned int          n;
+    unsigned char         expected[EVP_MAX_MD_SIZE], *out;
+    ngx_anon_prf_key_t    copy;
+    const unsigned char  *key, *msg;
+
+    key = b->key + CHECK_PRF_MAX_KEY - key_len;
+    msg = b->msg + CHECK_PRF_MAX_MSG - msg_len;
+
+    n = 0;
+    ck_assert(HMAC(EVP_sha256(), key, (int) key_len, msg, msg_len, expected,
+                   &n)
+              != NULL);
+    ck_assert_uint_eq(n, NGX_ANON_PRF_KEY_LEN);
+
+    check_prf_to_hex(expected, nbytes, hex);
+
+    /* the keyed state, which the MAC leaves as it is */
+
+    memcpy(&copy, k, sizeof(ngx_anon_prf_key_t));
+
+    ngx_anon_prf_mac(k, msg, msg_len, b->raw);
+    ck_assert_msg(memcmp(b->raw, expected, NGX_ANON_PRF_KEY_LEN) == 0,
+                  "keyed: key %zu bytes, message %zu bytes", key_len,
+                  msg_len);
+
+    out = b->hex[2 * nbytes];
+    ngx_anon_prf_mac_hex(k, msg, msg_len, out, nbytes);
+    ck_assert_msg(memcmp(out, hex, 2 * nbytes) == 0,
+                  "keyed hex: key %zu bytes, message %zu bytes, nbytes %zu",
+                  key_len, msg_len, nbytes);
+
+    ck_assert(memcmp(&copy, k, sizeof(ngx_anon_prf_key_t)) == 0);
+
+    /* the one-shot functions */
+
+    memset(b->raw, 0, NGX_ANON_PRF_KEY_LEN);
+    ck_assert_int_eq(ngx_anon_prf(key, key_len, msg, msg_len, b->raw), 0);
+    ck_assert_msg(memcmp(b->raw, expected, NGX_ANON_PRF_KEY_LEN) == 0,
+                  "one-shot: key %zu bytes, message %zu bytes", key_len,
+                  msg_len);
+
+    memset(out, 0, 2 * nbytes);
+    ck_assert_int_eq(ngx_anon_prf_hex(key, key_len, msg, msg_len, out,
+                                      nbytes),
+                     0);
+    ck_assert_msg(memcmp(out, hex, 2 * nbytes) == 0,
+                  "one-shot hex: key %zu bytes, message %zu bytes, "
+                  "nbytes %zu", key_len, msg_len, nbytes);
+}
+
+
+/*
+ * Random keys of 0 to 200 bytes, each with three random messages of 0 to
+ * 300 bytes: 500 keys a run, 8 runs.
+ */
+
+START_TEST(test_random)
+{
+    size_t              i, j, m, key_len, msg_len;
+    uint64_t            state;
+    check_prf_bufs_t    b;
+    ngx_anon_prf_key_t  k;
+
+    state = 0x243f6a8885a308d3ULL ^ ((uint64_t) (_i + 1) << 32);
+
+    check_prf_bufs_alloc(&b);
+
+    for (i = 0; i < 500; i++) {
+        key_len = check_anon_rand(&state) % (CHECK_PRF_MAX_KEY + 1);
+
+        for (j = 0; j < CHECK_PRF_MAX_KEY; j++) {
+            b.key[j] = (unsigned char) check_anon_rand(&state);
+        }
+
+        memset(&k, 0xa5, sizeof(k));
+        ngx_anon_prf_init(&k, b.key + CHECK_PRF_MAX_KEY - key_len, key_len);
+
+        for (m = 0; m < 3; m++) {
+            msg_len = check_anon_rand(&state) % (CHECK_PRF_MAX_MSG + 1);
+
+            for (j = 0; j < CHECK_PRF_MAX_MSG; j++) {
+                b.msg[j] = (unsigned char) check_anon_rand(&state);
+            }
+
+            check_prf_compare(&b, &k, key_len, msg_len,
+                              check_anon_rand(&state)
+                              % (NGX_ANON_PRF_KEY_LEN + 1));
+        }
+
+        ngx_anon_prf_key_clear(&k);
+    }
+
+    check_prf_bufs_free(&b);
+}
+END_TEST
+
+
+/*
+ * Every message length from 0 to 300 under keys of the lengths around the
+ * block: padding in the last block or one more, keys hashed or not.
+ */
+
+START_TEST(test_lengths)
+{
+    size_t              j, key_len, msg_len;
+    uint64_t            state;
+    check_prf_bufs_t    b;
+    ngx_anon_prf_key_t  k;
+
+    static const size_t  key_lens[] = {
+        0, 1, 20, 31, 32, 33, 55, 56, 63, 64, 65, 119, 120, 128, 129, 200
+    };
+
+    key_len = key_lens[_i];
+    state = 0x13198a2e03707344ULL + _i;
+
+    check_prf_bufs_alloc(&b);
+
+    for (j = 0; j < CHECK_PRF_MAX_KEY; j++) {
+        b.key[j] = (unsigned char) check_anon_rand(&state);
+    }
+
+    for (j = 0; j < CHECK_PRF_MAX_MSG; j++) {
+        b.msg[j] = (unsigned char) check_anon_rand(&state);
+    }
+
+    ngx_anon_prf_init(&k, b.key + CHECK_PRF_MAX_KEY - key_len, key_len);
+
+    for (msg_len = 0; msg_len <= CHECK_PRF_MAX_MSG; msg_len++) {
+        check_prf_compare(&b, &k, key_len, msg_len,
+                          msg_len % (NGX_ANON_PRF_KEY_LEN + 1));
+    }
+
+    ngx_anon_prf_key_clear(&k);
+
+    check_prf_bufs_free(&b);
+}
+END_TEST
+
+
+START_TEST(test_key_state)
+{
+    size_t              i;
+    char                expected[2 * NGX_ANON_PRF_KEY_LEN + 1];
+    unsigned char       key[150], long_key[NGX_ANON_PRF_KEY_LEN], *hex;
+    unsigned char       mac1[NGX_ANON_PRF_KEY_LEN], mac2[NGX_ANON_PRF_KEY_LEN];
+    ngx_anon_prf_key_t  k, k2;
+
+    static const size_t  over[] = { 33, 64, 1000, (size_t) -1 };
+
+    /* the size promised: two SHA-256 states, nothing else */
+
+    ck_assert_uint_eq(sizeof(ngx_anon_prf_key_t), 64);
+
+    for (i = 0; i < sizeof(key); i++) {
+        key[i] = (unsigned char) (i * 13 + 5);
+    }
+
+    /* what was in the state before does not matter */
+
+    memset(&k, 0x00, sizeof(k));
+    ngx_anon_prf_init(&k, key, 32);
+    memset(&k2, 0xff, sizeof(k2));
+    ngx_anon_prf_init(&k2, key, 32);
+    ck_assert(memcmp(&k, &k2, sizeof(k)) == 0);
+
+    /* a copy works the same: no pointers into itself */
+
+    memcpy(&k2, &k, sizeof(k));
+    ngx_anon_prf_mac(&k, (const unsigned char *) "msg", 3, mac1);
+    ngx_anon_prf_key_clear(&k);
+    ngx_anon_prf_mac(&k2, (const unsigned char *) "msg", 3, mac2);
+    ck_assert(memcmp(mac1, mac2, sizeof(mac1)) == 0);
+
+    /* cleared: all zero */
+
+    for (i = 0; i < sizeof(k); i++) {
+        ck_assert_uint_eq(((unsigned char *) &k)[i], 0);
+    }
+
+    /* an empty message and an empty key may be NULL */
+
+    ngx_anon_prf_mac(&k2, NULL, 0, mac1);
+    ngx_anon_prf_mac(&k2, (const unsigned char *) "", 0, mac2);
+    ck_assert(memcmp(mac1, mac2, sizeof(mac1)) == 0);
+
+    ngx_anon_prf_init(&k, NULL, 0);
+    ngx_anon_prf_init(&k2, (const unsigned char *) "", 0);
+    ck_assert(memcmp(&k, &k2, sizeof(k)) == 0);
+
+    /* a key longer than a block is its SHA-256 (RFC 2104); 64 bytes not */
+
+    ngx_anon_prf_init(&k, key, 65);
+    ngx_anon_prf_sha256(key, 65, long_key);
+    ngx_anon_prf_init(&k2, long_key, sizeof(long_key));
+    ck_assert(memcmp(&k, &k2, sizeof(k)) == 0);
+
+    ngx_anon_prf_init(&k, key, 150);
+    ngx_anon_prf_sha256(key, 150, long_key);
+    ngx_anon_prf_init(&k2, long_key, sizeof(long_key));
+    ck_assert(memcmp(&k, &k2, sizeof(k)) == 0);
+
+    ngx_anon_prf_init(&k, key, 64);
+    ngx_anon_prf_sha256(key, 64, long_key);
+    ngx_anon_prf_init(&k2, long_key, sizeof(long_key));
+    ck_assert(memcmp(&k, &k2, sizeof(k)) != 0);
+
+    /* trailing zeros of a short key do not change it (RFC 2104) */
+
+    memset(key + 20, 0, 44);
+    ngx_anon_prf_init(&k, key, 20);
+    ngx_anon_prf_init(&k2, key, 64);
+    ck_assert(memcmp(&k, &k2, sizeof(k)) == 0);
+
+    /* more than 32 bytes of hex: 64 digits, nothing past them */
+
+    hex = check_anon_guard_alloc(2 * NGX_ANON_PRF_KEY_LEN);
+
+    ngx_anon_prf_mac(&k, (const unsigned char *) "0123456789", 10, mac1);
+    check_prf_to_hex(mac1, sizeof(mac1), expected);
+
+    for (i = 0; i < check_prf_nelts(over); i++) {
+        memset(hex, 'Q', 2 * NGX_ANON_PRF_KEY_LEN);
+        ngx_anon_prf_mac_hex(&k, (const unsigned char *) "0123456789", 10,
+                             hex, over[i]);
+        ck_assert_msg(memcmp(hex, expected, 2 * NGX_ANON_PRF_KEY_LEN) == 0,
+                      "nbytes %zu", over[i]);
+    }
+
+    check_anon_guard_free(hex, 2 * NGX_ANON_PRF_KEY_LEN);
+}
+END_TEST
+
+
 Suite *
 ngx_anon_prf_suite(void)
 {
@@ -457,6 +877,15 @@ ngx_anon_prf_suite(void)
     tcase_add_test(tc, test_messages);
     tcase_add_test(tc, test_separation);
     tcase_add_test(tc, test_hex);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("keyed");
+    tcase_add_loop_test(tc, test_sha256_kat, 0,
+                        check_prf_nelts(check_prf_sha256_kats));
+    tcase_add_test(tc, test_sha256_lengths);
+    tcase_add_loop_test(tc, test_random, 0, 8);
+    tcase_add_loop_test(tc, test_lengths, 0, 16);
+    tcase_add_test(tc, test_key_state);
     suite_add_tcase(s, tc);
 
     return s;
