@@ -11,6 +11,16 @@
 #include "ngx_anon_addr.h"
 
 
+/*
+ * NGX_ANON_ADDR_REFERENCE set to 1 builds the plain versions of the
+ * functions that have faster ones here, to compare them with.
+ */
+
+#ifndef NGX_ANON_ADDR_REFERENCE
+#define NGX_ANON_ADDR_REFERENCE  0
+#endif
+
+
 static void ngx_anon_addr_mask(unsigned char *p, size_t len, unsigned bits);
 static int ngx_anon_addr_is_zero(const unsigned char *p, size_t len);
 static void ngx_anon_addr_apply6(unsigned char *a6, int kind,
@@ -19,11 +29,104 @@ static size_t ngx_anon_addr_parse4(const unsigned char *p, size_t len,
     unsigned char *addr);
 static size_t ngx_anon_addr_parse6(const unsigned char *p, size_t len,
     unsigned char *addr);
+#if (NGX_ANON_ADDR_REFERENCE)
 static int ngx_anon_addr_hex_digit(unsigned c);
+#endif
+#if (NGX_ANON_ADDR_REFERENCE)
 static unsigned char *ngx_anon_addr_put_dec(unsigned char *b, unsigned v);
+#endif
 static unsigned char *ngx_anon_addr_put_hex(unsigned char *b, unsigned v);
 static unsigned char *ngx_anon_addr_put_quad(unsigned char *b,
     const unsigned char *a4);
+
+
+#if !(NGX_ANON_ADDR_REFERENCE)
+
+/*
+ * The decimal text of every octet value followed by a dot, "7." to "255.",
+ * in four bytes (the rest are zero), and its length with the dot.
+ */
+
+#define ngx_anon_addr_octet(v)                                                \
+    { (unsigned char) ((v) >= 100 ? '0' + (v) / 100                           \
+                       : (v) >= 10 ? '0' + (v) / 10 : '0' + (v)),              \
+      (unsigned char) ((v) >= 100 ? '0' + (v) / 10 % 10                        \
+                       : (v) >= 10 ? '0' + (v) % 10 : '.'),                    \
+      (unsigned char) ((v) >= 100 ? '0' + (v) % 10 : (v) >= 10 ? '.' : 0),     \
+      (unsigned char) ((v) >= 100 ? '.' : 0) }
+
+#define ngx_anon_addr_octet4(v)                                               \
+    ngx_anon_addr_octet(v), ngx_anon_addr_octet(v + 1),                       \
+    ngx_anon_addr_octet(v + 2), ngx_anon_addr_octet(v + 3)
+
+#define ngx_anon_addr_octet16(v)                                              \
+    ngx_anon_addr_octet4(v), ngx_anon_addr_octet4(v + 4),                     \
+    ngx_anon_addr_octet4(v + 8), ngx_anon_addr_octet4(v + 12)
+
+#define ngx_anon_addr_octet_len(v)                                            \
+    (unsigned char) (2 + ((v) >= 10) + ((v) >= 100))
+
+#define ngx_anon_addr_octet_len4(v)                                           \
+    ngx_anon_addr_octet_len(v), ngx_anon_addr_octet_len(v + 1),               \
+    ngx_anon_addr_octet_len(v + 2), ngx_anon_addr_octet_len(v + 3)
+
+#define ngx_anon_addr_octet_len16(v)                                          \
+    ngx_anon_addr_octet_len4(v), ngx_anon_addr_octet_len4(v + 4),             \
+    ngx_anon_addr_octet_len4(v + 8), ngx_anon_addr_octet_len4(v + 12)
+
+
+static const unsigned char  ngx_anon_addr_octets[256][4] = {
+    ngx_anon_addr_octet16(0), ngx_anon_addr_octet16(16),
+    ngx_anon_addr_octet16(32), ngx_anon_addr_octet16(48),
+    ngx_anon_addr_octet16(64), ngx_anon_addr_octet16(80),
+    ngx_anon_addr_octet16(96), ngx_anon_addr_octet16(112),
+    ngx_anon_addr_octet16(128), ngx_anon_addr_octet16(144),
+    ngx_anon_addr_octet16(160), ngx_anon_addr_octet16(176),
+    ngx_anon_addr_octet16(192), ngx_anon_addr_octet16(208),
+    ngx_anon_addr_octet16(224), ngx_anon_addr_octet16(240)
+};
+
+
+static const unsigned char  ngx_anon_addr_octet_lens[256] = {
+    ngx_anon_addr_octet_len16(0), ngx_anon_addr_octet_len16(16),
+    ngx_anon_addr_octet_len16(32), ngx_anon_addr_octet_len16(48),
+    ngx_anon_addr_octet_len16(64), ngx_anon_addr_octet_len16(80),
+    ngx_anon_addr_octet_len16(96), ngx_anon_addr_octet_len16(112),
+    ngx_anon_addr_octet_len16(128), ngx_anon_addr_octet_len16(144),
+    ngx_anon_addr_octet_len16(160), ngx_anon_addr_octet_len16(176),
+    ngx_anon_addr_octet_len16(192), ngx_anon_addr_octet_len16(208),
+    ngx_anon_addr_octet_len16(224), ngx_anon_addr_octet_len16(240)
+};
+
+
+/* the value of a hex digit, 0xff for other bytes */
+
+#define ngx_anon_addr_xd(c)                                                   \
+    (unsigned char) ((c) >= '0' && (c) <= '9' ? (c) - '0'                     \
+                     : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10              \
+                     : (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10 : 0xff)
+
+#define ngx_anon_addr_xd4(c)                                                  \
+    ngx_anon_addr_xd(c), ngx_anon_addr_xd(c + 1),                             \
+    ngx_anon_addr_xd(c + 2), ngx_anon_addr_xd(c + 3)
+
+#define ngx_anon_addr_xd16(c)                                                 \
+    ngx_anon_addr_xd4(c), ngx_anon_addr_xd4(c + 4),                           \
+    ngx_anon_addr_xd4(c + 8), ngx_anon_addr_xd4(c + 12)
+
+
+static const unsigned char  ngx_anon_addr_hex[256] = {
+    ngx_anon_addr_xd16(0), ngx_anon_addr_xd16(16),
+    ngx_anon_addr_xd16(32), ngx_anon_addr_xd16(48),
+    ngx_anon_addr_xd16(64), ngx_anon_addr_xd16(80),
+    ngx_anon_addr_xd16(96), ngx_anon_addr_xd16(112),
+    ngx_anon_addr_xd16(128), ngx_anon_addr_xd16(144),
+    ngx_anon_addr_xd16(160), ngx_anon_addr_xd16(176),
+    ngx_anon_addr_xd16(192), ngx_anon_addr_xd16(208),
+    ngx_anon_addr_xd16(224), ngx_anon_addr_xd16(240)
+};
+
+#endif
 
 
 int
@@ -129,8 +232,13 @@ ngx_anon_addr_format(const unsigned char *addr, size_t alen,
     unsigned char *buf)
 {
     int             sep;
-    unsigned        i, run, len, best, start, groups, g[8];
+    unsigned        i, len, best, groups, g[8];
     unsigned char  *b;
+#if !(NGX_ANON_ADDR_REFERENCE)
+    unsigned        zero, runs, prev;
+#else
+    unsigned        run, start;
+#endif
 
     if (alen == 4) {
         return (size_t) (ngx_anon_addr_put_quad(buf, addr) - buf);
@@ -139,6 +247,37 @@ ngx_anon_addr_format(const unsigned char *addr, size_t alen,
     if (alen != 16) {
         return 0;
     }
+
+#if !(NGX_ANON_ADDR_REFERENCE)
+
+    zero = 0;
+
+    for (i = 0; i < 8; i++) {
+        g[i] = (unsigned) addr[2 * i] << 8 | addr[2 * i + 1];
+        zero |= (unsigned) (g[i] == 0) << i;
+    }
+
+    /*
+     * The first longest run of two or more zero groups: after len rounds
+     * bit i of "runs" is set if groups i to i + len - 1 are zero.
+     */
+
+    best = 8;
+    len = 0;
+    prev = 0;
+
+    for (runs = zero; runs; runs &= runs >> 1) {
+        prev = runs;
+        len++;
+    }
+
+    if (len >= 2) {
+        for (best = 0; !(prev & 1); best++) {
+            prev >>= 1;
+        }
+    }
+
+#else
 
     for (i = 0; i < 8; i++) {
         g[i] = (unsigned) addr[2 * i] << 8 | addr[2 * i + 1];
@@ -167,6 +306,8 @@ ngx_anon_addr_format(const unsigned char *addr, size_t alen,
             len = run;
         }
     }
+
+#endif
 
     /*
      * A dotted quad follows "::" as nginx prints it (observed with nginx
@@ -329,6 +470,70 @@ ngx_anon_addr_apply6(unsigned char *a6, int kind, unsigned prefix4,
  * so refusing them removes the ambiguity.
  */
 
+#if !(NGX_ANON_ADDR_REFERENCE)
+
+static size_t
+ngx_anon_addr_parse4(const unsigned char *p, size_t len, unsigned char *addr)
+{
+    unsigned              i, c, v;
+    unsigned char         a4[4];
+    const unsigned char  *last;
+
+    last = p + len;
+
+    for (i = 0; /* void */ ; i++) {
+
+        /* one to three digits, no leading zero, up to 255 */
+
+        if (p == last || (v = (unsigned) *p - '0') > 9) {
+            return 0;
+        }
+
+        p++;
+
+        if (p != last && (c = (unsigned) *p - '0') <= 9) {
+
+            if (v == 0) {
+                return 0;
+            }
+
+            v = v * 10 + c;
+            p++;
+
+            if (p != last && (c = (unsigned) *p - '0') <= 9) {
+                v = v * 10 + c;
+                p++;
+
+                if (v > 255) {
+                    return 0;
+                }
+            }
+        }
+
+        a4[i] = (unsigned char) v;
+
+        if (i == 3) {
+            break;
+        }
+
+        if (p == last || *p != '.') {
+            return 0;
+        }
+
+        p++;
+    }
+
+    if (p != last) {
+        return 0;
+    }
+
+    memcpy(addr, a4, 4);
+
+    return 4;
+}
+
+#else
+
 static size_t
 ngx_anon_addr_parse4(const unsigned char *p, size_t len, unsigned char *addr)
 {
@@ -380,11 +585,129 @@ ngx_anon_addr_parse4(const unsigned char *p, size_t len, unsigned char *addr)
     return 4;
 }
 
+#endif
+
 
 /*
  * Groups of 1..4 hex digits, at most one "::" standing for one or more
  * zero groups, and optionally a dotted quad for the last 32 bits.
  */
+
+#if !(NGX_ANON_ADDR_REFERENCE)
+
+static size_t
+ngx_anon_addr_parse6(const unsigned char *p, size_t len, unsigned char *addr)
+{
+    int                   gap;
+    size_t                n;
+    unsigned              v, x;
+    unsigned char         a6[16];
+    const unsigned char  *last, *start;
+
+    last = p + len;
+    n = 0;
+    gap = -1;
+
+    if (len >= 2 && p[0] == ':' && p[1] == ':') {
+        gap = 0;
+        p += 2;
+
+    } else if (len >= 1 && p[0] == ':') {
+        return 0;
+    }
+
+    while (p != last) {
+        start = p;
+
+        /* one to four hex digits */
+
+        v = ngx_anon_addr_hex[*p];
+
+        if (v > 15) {
+            return 0;
+        }
+
+        p++;
+
+        if (p != last && (x = ngx_anon_addr_hex[*p]) <= 15) {
+            v = v << 4 | x;
+            p++;
+
+            if (p != last && (x = ngx_anon_addr_hex[*p]) <= 15) {
+                v = v << 4 | x;
+                p++;
+
+                if (p != last && (x = ngx_anon_addr_hex[*p]) <= 15) {
+                    v = v << 4 | x;
+                    p++;
+                }
+            }
+        }
+
+        if (p != last && *p == '.') {
+
+            if (n > 12
+                || ngx_anon_addr_parse4(start, last - start, a6 + n) != 4)
+            {
+                return 0;
+            }
+
+            n += 4;
+            break;
+        }
+
+        if (n == 16) {
+            return 0;
+        }
+
+        a6[n++] = (unsigned char) (v >> 8);
+        a6[n++] = (unsigned char) (v & 0xff);
+
+        if (p == last) {
+            break;
+        }
+
+        if (*p != ':') {
+            return 0;
+        }
+
+        if (++p == last) {
+            return 0;
+        }
+
+        if (*p == ':') {
+
+            if (gap >= 0) {
+                return 0;
+            }
+
+            gap = (int) n;
+            p++;
+        }
+    }
+
+    if (gap < 0) {
+
+        if (n != 16) {
+            return 0;
+        }
+
+    } else {
+
+        if (n > 14) {
+            return 0;
+        }
+
+        memmove(a6 + 16 - (n - gap), a6 + gap, n - gap);
+        memset(a6 + gap, 0, 16 - n);
+    }
+
+    memcpy(addr, a6, 16);
+
+    return 16;
+}
+
+#else
 
 static size_t
 ngx_anon_addr_parse6(const unsigned char *p, size_t len, unsigned char *addr)
@@ -489,6 +812,10 @@ ngx_anon_addr_parse6(const unsigned char *p, size_t len, unsigned char *addr)
     return 16;
 }
 
+#endif
+
+
+#if (NGX_ANON_ADDR_REFERENCE)
 
 static int
 ngx_anon_addr_hex_digit(unsigned c)
@@ -506,23 +833,34 @@ ngx_anon_addr_hex_digit(unsigned c)
     return -1;
 }
 
+#endif
+
+
+#if !(NGX_ANON_ADDR_REFERENCE)
 
 static unsigned char *
-ngx_anon_addr_put_dec(unsigned char *b, unsigned v)
+ngx_anon_addr_put_hex(unsigned char *b, unsigned v)
 {
-    if (v >= 100) {
-        *b++ = (unsigned char) ('0' + v / 100);
+    static const unsigned char  hex[] = "0123456789abcdef";
+
+    if (v >= 0x1000) {
+        *b++ = hex[v >> 12];
     }
 
-    if (v >= 10) {
-        *b++ = (unsigned char) ('0' + v / 10 % 10);
+    if (v >= 0x100) {
+        *b++ = hex[(v >> 8) & 0xf];
     }
 
-    *b++ = (unsigned char) ('0' + v % 10);
+    if (v >= 0x10) {
+        *b++ = hex[(v >> 4) & 0xf];
+    }
+
+    *b++ = hex[v & 0xf];
 
     return b;
 }
 
+#else
 
 static unsigned char *
 ngx_anon_addr_put_hex(unsigned char *b, unsigned v)
@@ -543,6 +881,66 @@ ngx_anon_addr_put_hex(unsigned char *b, unsigned v)
     return b;
 }
 
+#endif
+
+
+#if !(NGX_ANON_ADDR_REFERENCE)
+
+/*
+ * The text is put together in buf four bytes at a time from the table and
+ * then copied: exactly its length is written to b.
+ */
+
+static unsigned char *
+ngx_anon_addr_put_quad(unsigned char *b, const unsigned char *a4)
+{
+    size_t         n;
+    unsigned char  buf[16];
+
+    memcpy(buf, ngx_anon_addr_octets[a4[0]], 4);
+    n = ngx_anon_addr_octet_lens[a4[0]];
+
+    memcpy(buf + n, ngx_anon_addr_octets[a4[1]], 4);
+    n += ngx_anon_addr_octet_lens[a4[1]];
+
+    memcpy(buf + n, ngx_anon_addr_octets[a4[2]], 4);
+    n += ngx_anon_addr_octet_lens[a4[2]];
+
+    memcpy(buf + n, ngx_anon_addr_octets[a4[3]], 4);
+    n += ngx_anon_addr_octet_lens[a4[3]] - 1;
+
+    /* 7 to 15 bytes, in two pieces that may overlap */
+
+    if (n >= 8) {
+        memcpy(b, buf, 8);
+        memcpy(b + n - 8, buf + n - 8, 8);
+
+    } else {
+        memcpy(b, buf, 4);
+        memcpy(b + n - 4, buf + n - 4, 4);
+    }
+
+    return b + n;
+}
+
+#else
+
+static unsigned char *
+ngx_anon_addr_put_dec(unsigned char *b, unsigned v)
+{
+    if (v >= 100) {
+        *b++ = (unsigned char) ('0' + v / 100);
+    }
+
+    if (v >= 10) {
+        *b++ = (unsigned char) ('0' + v / 10 % 10);
+    }
+
+    *b++ = (unsigned char) ('0' + v % 10);
+
+    return b;
+}
+
 
 static unsigned char *
 ngx_anon_addr_put_quad(unsigned char *b, const unsigned char *a4)
@@ -557,3 +955,5 @@ ngx_anon_addr_put_quad(unsigned char *b, const unsigned char *a4)
 
     return b;
 }
+
+#endif

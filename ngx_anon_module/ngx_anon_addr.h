@@ -72,7 +72,8 @@ size_t ngx_anon_addr_parse(const unsigned char *p, size_t len,
  * starts the address and is five groups before ffff, six groups, or seven
  * groups with neither of the last two bytes being 0 and 1 respectively).
  * "alen" is 4 or 16; "buf" holds NGX_ANON_ADDR_STRLEN bytes.
- * Returns the number of bytes written (no NUL), 0 if alen is wrong.
+ * Returns the number of bytes written (no NUL), 0 if alen is wrong; no
+ * byte of buf past them is touched.
  */
 size_t ngx_anon_addr_format(const unsigned char *addr, size_t alen,
     unsigned char *buf);

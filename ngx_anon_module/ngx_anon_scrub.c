@@ -4,14 +4,83 @@
  */
 
 
+#include <stdint.h>
 #include <string.h>
 
 #include "ngx_anon_addr.h"
 #include "ngx_anon_scrub.h"
 
 
+/*
+ * NGX_ANON_SCRUB_REFERENCE set to 1 builds the plain scrubber without its
+ * fast paths, to compare it with (t/unit/check_anon_scrub_ref.c): both give
+ * the same output for every input.
+ */
+
+#ifndef NGX_ANON_SCRUB_REFERENCE
+#define NGX_ANON_SCRUB_REFERENCE  0
+#endif
+
+#if !(NGX_ANON_SCRUB_REFERENCE) && defined(__SSE2__)
+#include <emmintrin.h>
+#define NGX_ANON_SCRUB_SSE2  1
+#else
+#define NGX_ANON_SCRUB_SSE2  0
+#endif
+
+
 #define ngx_anon_is_digit(ch)  ((ch) >= '0' && (ch) <= '9')
 
+
+#if defined(__GNUC__)
+#define NGX_ANON_SCRUB_NOINLINE  __attribute__((noinline))
+#define NGX_ANON_SCRUB_INLINE    inline __attribute__((always_inline))
+#else
+#define NGX_ANON_SCRUB_NOINLINE
+#define NGX_ANON_SCRUB_INLINE    inline
+#endif
+
+
+#if !(NGX_ANON_SCRUB_REFERENCE)
+
+typedef struct {
+    unsigned char        *dst;
+    const unsigned char  *copied;
+    size_t                out;
+    uint32_t              mask4;
+    unsigned              prefix4;
+    unsigned              prefix6;
+} ngx_anon_scrub_t;
+
+
+#if (NGX_ANON_SCRUB_SSE2)
+static const unsigned char *ngx_anon_scrub_blocks(ngx_anon_scrub_t *sc,
+    const unsigned char *p, const unsigned char *last,
+    const unsigned char **done);
+static int ngx_anon_scrub_plain(unsigned dots, unsigned colons, unsigned hex,
+    unsigned run);
+static unsigned ngx_anon_scrub_masks(__m128i v, unsigned *dots,
+    unsigned *colons, unsigned *hex);
+static unsigned ngx_anon_scrub_bits(unsigned x);
+#endif
+static const unsigned char *ngx_anon_scrub_next(ngx_anon_scrub_t *sc,
+    const unsigned char *s, const unsigned char *last);
+static void ngx_anon_scrub_put4(ngx_anon_scrub_t *sc,
+    const unsigned char *s, const unsigned char *p, uint32_t t);
+static const unsigned char *ngx_anon_scrub_other(ngx_anon_scrub_t *sc,
+    const unsigned char *s, const unsigned char *last);
+static const unsigned char *ngx_anon_scrub_span(const unsigned char *s,
+    const unsigned char *last, size_t *dots, size_t *colons, unsigned *pair);
+static const unsigned char *ngx_anon_scrub_quad(const unsigned char *p,
+    const unsigned char *last, uint32_t *addr);
+static const unsigned char *ngx_anon_scrub_octet(const unsigned char *p,
+    const unsigned char *last, unsigned *value);
+static void ngx_anon_scrub_flush(ngx_anon_scrub_t *sc,
+    const unsigned char *to);
+static void ngx_anon_scrub_move(unsigned char *dst, const unsigned char *s,
+    size_t len);
+
+#endif
 
 static int ngx_anon_scrub_is_hex(unsigned char ch);
 static size_t ngx_anon_scrub_run(unsigned char *dst, const unsigned char *s,
@@ -45,6 +114,647 @@ static const unsigned char  ngx_anon_scrub_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 
+
+#if !(NGX_ANON_SCRUB_REFERENCE)
+
+size_t
+ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
+    unsigned prefix4, unsigned prefix6)
+{
+    ngx_anon_scrub_t      sc;
+    const unsigned char  *p, *last;
+#if (NGX_ANON_SCRUB_SSE2)
+    const unsigned char  *done;
+#endif
+
+    /*
+     * Bytes are copied lazily, from sc.copied on, only when a run that
+     * changes is about to be written: most text is copied in a few large
+     * pieces.
+     */
+
+    sc.dst = dst;
+    sc.copied = src;
+    sc.out = 0;
+    sc.mask4 = (prefix4 >= 32) ? 0xffffffff : ~(0xffffffffu >> prefix4);
+    sc.prefix4 = prefix4;
+    sc.prefix6 = prefix6;
+
+    p = src;
+    last = src + len;
+
+#if (NGX_ANON_SCRUB_SSE2)
+
+    /*
+     * Blocks of 16 bytes pay off in longer text; "done" is the end of the
+     * last run they looked at.
+     */
+
+    if (len >= 64) {
+        done = src;
+        p = ngx_anon_scrub_blocks(&sc, src, last, &done);
+
+        /* the rest byte by byte, from the start of the run that p is in */
+
+        while (p > done && ngx_anon_scrub_class[p[-1]]) {
+            p--;
+        }
+    }
+
+#endif
+
+    while (p < last) {
+
+        if (ngx_anon_scrub_class[*p] == 0) {
+            p++;
+            continue;
+        }
+
+        p = ngx_anon_scrub_next(&sc, p, last);
+    }
+
+    ngx_anon_scrub_flush(&sc, last);
+
+    return sc.out;
+}
+
+
+#if (NGX_ANON_SCRUB_SSE2)
+
+/*
+ * Blocks of 16 bytes, up to the last whole one: bit masks of the dots, the
+ * colons, the hex letters and all the bytes of runs in a block tell where
+ * its runs with a dot or a colon start and end and whether they stay as
+ * they are for sure (ngx_anon_scrub_plain()); the others are done by
+ * ngx_anon_scrub_next().  A run that starts before the block has no dot
+ * or colon there; one that goes on past it is done by
+ * ngx_anon_scrub_next() as a whole.  No load reaches past last.  Returns
+ * where the bytes that are left start, and the end of the last run looked
+ * at in *done.
+ */
+
+static const unsigned char *
+ngx_anon_scrub_blocks(ngx_anon_scrub_t *sc, const unsigned char *p,
+    const unsigned char *last, const unsigned char **done)
+{
+    __m128i               v, vd, vc, dot, colon;
+    unsigned              i, k, n, t, all, dots, colons, hex, cls, run,
+                          below, above;
+    const unsigned char  *s, *q, *prev;
+
+    dot = _mm_set1_epi8('.');
+    colon = _mm_set1_epi8(':');
+
+    prev = *done;
+
+    while (last - p >= 16) {
+        v = _mm_loadu_si128((const __m128i *) p);
+        vd = _mm_cmpeq_epi8(v, dot);
+        vc = _mm_cmpeq_epi8(v, colon);
+
+        dots = (unsigned) _mm_movemask_epi8(vd);
+        colons = (unsigned) _mm_movemask_epi8(vc);
+
+        all = dots | colons;
+
+        if (all == 0) {
+            p += 16;
+            continue;
+        }
+
+        /*
+         * Fewer than three dots and two colons in the whole block: none of
+         * its runs changes.  A run that goes on past the block is looked at
+         * again from its start with the next block.
+         */
+
+        t = dots & (dots - 1);
+
+        if ((t & (t - 1)) == 0 && (colons & (colons - 1)) == 0) {
+
+            if (ngx_anon_scrub_class[p[15]] == 0) {
+                p += 16;
+                continue;
+            }
+
+            s = p + 15;
+
+            while (s > p && ngx_anon_scrub_class[s[-1]]) {
+                s--;
+            }
+
+            if (s > p) {
+                p = s;
+                continue;
+            }
+        }
+
+        cls = ngx_anon_scrub_masks(v, &dots, &colons, &hex);
+        q = p + 16;
+
+        do {
+            i = (unsigned) __builtin_ctz(all);
+
+            below = ~cls & ((1u << i) - 1);
+
+            if (below) {
+                k = 32 - (unsigned) __builtin_clz(below);
+                s = p + k;
+
+            } else {
+                k = 0;
+                s = p;
+
+                while (s > prev && ngx_anon_scrub_class[s[-1]]) {
+                    s--;
+                }
+            }
+
+            above = ~cls & (0xffffu << i) & 0xffff;
+
+            if (above == 0) {
+
+                /*
+                 * The run goes on past the block: the block again from
+                 * the start of the run, if it starts inside
+                 */
+
+                if (s > p && last - s >= 16) {
+                    q = s;
+
+                } else {
+                    q = ngx_anon_scrub_next(sc, s, last);
+                    prev = q;
+                }
+
+                break;
+            }
+
+            n = (unsigned) __builtin_ctz(above);
+            run = ((1u << n) - 1) & ~((1u << k) - 1);
+
+            if (!ngx_anon_scrub_plain(dots & run, colons & run, hex & run,
+                                      run))
+            {
+                ngx_anon_scrub_next(sc, s, last);
+            }
+
+            prev = p + n;
+            all &= ~((1u << n) - 1);
+
+        } while (all);
+
+        p = q;
+    }
+
+    *done = prev;
+
+    return p;
+}
+
+
+/*
+ * Whether a run stays as it is for sure, from bit masks of its dots,
+ * colons, hex letters and bytes: as ngx_anon_scrub_other() decides.
+ */
+
+static NGX_ANON_SCRUB_INLINE int
+ngx_anon_scrub_plain(unsigned dots, unsigned colons, unsigned hex,
+    unsigned run)
+{
+    unsigned  t, after;
+
+    t = dots & (dots - 1);
+
+    if ((t & (t - 1)) == 0 && (colons & (colons - 1)) == 0) {
+        return 1;
+    }
+
+    if (dots || (colons & (colons >> 1))) {
+        return 0;
+    }
+
+    /* fewer than six colons: five cleared bits leave none */
+
+    t = colons & (colons - 1);
+    t &= t - 1;
+    t &= t - 1;
+    t &= t - 1;
+    t &= t - 1;
+
+    if (t) {
+        return 0;
+    }
+
+    /*
+     * Not IPv6-like (ngx_anon_scrub_looks_ipv6()): after the first colon
+     * no hex letter and no group of three or more digits.
+     */
+
+    after = run & ~(((colons & -colons) << 1) - 1);
+
+    if (hex & after) {
+        return 0;
+    }
+
+    t = after & ~colons;
+
+    return (t & (t >> 1) & (t >> 2)) == 0;
+}
+
+
+/*
+ * The bit masks of 16 bytes: those of runs (returned), dots, colons and,
+ * if hex is not NULL, hex letters.
+ */
+
+static NGX_ANON_SCRUB_INLINE unsigned
+ngx_anon_scrub_masks(__m128i v, unsigned *dots, unsigned *colons,
+    unsigned *hex)
+{
+    __m128i  vd, vc, x, y, vdc, vh;
+
+    vd = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+    vc = _mm_cmpeq_epi8(v, _mm_set1_epi8(':'));
+
+    *dots = (unsigned) _mm_movemask_epi8(vd);
+    *colons = (unsigned) _mm_movemask_epi8(vc);
+
+    /* "0" to ":", and "a" to "f" either case */
+
+    x = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    vdc = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(10)), x);
+
+    y = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                     _mm_set1_epi8('a'));
+    vh = _mm_cmpeq_epi8(_mm_min_epu8(y, _mm_set1_epi8(5)), y);
+
+    if (hex) {
+        *hex = (unsigned) _mm_movemask_epi8(vh);
+    }
+
+    return (unsigned) _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(vdc, vh),
+                                                     vd));
+}
+
+
+/* the number of bits set in a 16-bit mask */
+
+static NGX_ANON_SCRUB_INLINE unsigned
+ngx_anon_scrub_bits(unsigned x)
+{
+    x = x - ((x >> 1) & 0x5555);
+    x = (x & 0x3333) + ((x >> 2) & 0x3333);
+    x = (x + (x >> 4)) & 0x0f0f;
+
+    return (x + (x >> 8)) & 0x1f;
+}
+
+#endif
+
+
+/*
+ * The run that starts at s: written if it changes, from sc->copied on.
+ * Returns its end.
+ */
+
+static const unsigned char *
+ngx_anon_scrub_next(ngx_anon_scrub_t *sc, const unsigned char *s,
+    const unsigned char *last)
+{
+    uint32_t              a, t;
+    const unsigned char  *p, *e;
+
+    /*
+     * A dotted quad, parts of one to three digits up to 255, maybe with
+     * ":port", is done here as ngx_anon_scrub_run() does it: truncated,
+     * leading zeros read as decimal, whether ngx_anon_addr_parse() takes
+     * the quad or ngx_anon_scrub_numbers() does; the text is kept if
+     * truncation does not change the address.
+     */
+
+    p = ngx_anon_scrub_quad(s, last, &a);
+
+    if (p == NULL) {
+        return ngx_anon_scrub_other(sc, s, last);
+    }
+
+    e = p;
+
+    if (e != last) {
+
+        if (*e == ':') {
+            do {
+                e++;
+            } while (e != last && ngx_anon_is_digit(*e));
+
+            if (e == p + 1) {
+                return ngx_anon_scrub_other(sc, s, last);
+            }
+        }
+
+        if (e != last && ngx_anon_scrub_class[*e]) {
+            return ngx_anon_scrub_other(sc, s, last);
+        }
+    }
+
+    t = a & sc->mask4;
+
+    if (t != a) {
+        ngx_anon_scrub_put4(sc, s, p, t);
+    }
+
+    return e;
+}
+
+
+/* the truncated quad t in place of s .. p; the port is copied later */
+
+static void
+ngx_anon_scrub_put4(ngx_anon_scrub_t *sc, const unsigned char *s,
+    const unsigned char *p, uint32_t t)
+{
+    unsigned char  t4[4], buf[NGX_ANON_ADDR_STRLEN];
+
+    t4[0] = (unsigned char) (t >> 24);
+    t4[1] = (unsigned char) (t >> 16);
+    t4[2] = (unsigned char) (t >> 8);
+    t4[3] = (unsigned char) t;
+
+    ngx_anon_scrub_flush(sc, s);
+
+    sc->out += ngx_anon_addr_format(t4, 4, sc->dst ? sc->dst + sc->out : buf);
+    sc->copied = p;
+}
+
+
+/* any other run that starts at s, as ngx_anon_scrub_next() */
+
+static NGX_ANON_SCRUB_NOINLINE const unsigned char *
+ngx_anon_scrub_other(ngx_anon_scrub_t *sc, const unsigned char *s,
+    const unsigned char *last)
+{
+    size_t                n, dots, colons;
+    unsigned              pair;
+    const unsigned char  *p;
+
+    p = ngx_anon_scrub_span(s, last, &dots, &colons, &pair);
+
+    /*
+     * No address, dotted quad or IPv6-like text has fewer than three dots
+     * and fewer than two colons: most runs ("5.0", "x86", "cafe") stay as
+     * they are.  Neither do runs without dots, with fewer than six colons
+     * and not looking like IPv6 ("2023:13:55:36"): no address is in them
+     * without "::", and ngx_anon_scrub_numbers() copies them.  With "::"
+     * (pair) they look like IPv6.
+     */
+
+    if (dots < 3 && colons < 2) {
+        return p;
+    }
+
+    n = p - s;
+
+    if (dots == 0 && colons < 6 && !pair && !ngx_anon_scrub_looks_ipv6(s, n))
+    {
+        return p;
+    }
+
+    ngx_anon_scrub_flush(sc, s);
+
+    sc->out += ngx_anon_scrub_run(sc->dst ? sc->dst + sc->out : NULL, s, n,
+                                  sc->prefix4, sc->prefix6);
+    sc->copied = p;
+
+    return p;
+}
+
+
+/*
+ * The end of the run that starts at s, the numbers of its dots and colons,
+ * and in *pair whether two of its colons are next to each other.
+ */
+
+static const unsigned char *
+ngx_anon_scrub_span(const unsigned char *s, const unsigned char *last,
+    size_t *dots, size_t *colons, unsigned *pair)
+{
+    size_t                d, c;
+    unsigned              cls, prev, two;
+    const unsigned char  *p;
+#if (NGX_ANON_SCRUB_SSE2)
+    unsigned              n, dm, cm;
+#endif
+
+    d = 0;
+    c = 0;
+    prev = 0;
+    two = 0;
+    p = s;
+
+#if (NGX_ANON_SCRUB_SSE2)
+
+    while (last - p >= 16) {
+        cls = ngx_anon_scrub_masks(_mm_loadu_si128((const __m128i *) p), &dm,
+                                   &cm, NULL);
+
+        n = (unsigned) __builtin_ctz(~cls);
+        cls = (1u << n) - 1;
+
+        dm &= cls;
+        cm &= cls;
+
+        two |= (cm & (cm >> 1)) | (prev & cm);
+        prev = cm >> 15;
+
+        d += ngx_anon_scrub_bits(dm);
+        c += ngx_anon_scrub_bits(cm);
+
+        if (n < 16) {
+            p += n;
+            goto done;
+        }
+
+        p += 16;
+    }
+
+#endif
+
+    for ( /* void */ ; p != last; p++) {
+        cls = ngx_anon_scrub_class[*p];
+
+        if (cls == 0) {
+            break;
+        }
+
+        d += (cls >> 1) & 1;
+        c += cls >> 2;
+
+        two |= prev & (cls >> 2);
+        prev = cls >> 2;
+    }
+
+#if (NGX_ANON_SCRUB_SSE2)
+done:
+#endif
+
+    *dots = d;
+    *colons = c;
+    *pair = (two != 0);
+
+    return p;
+}
+
+
+/*
+ * Four parts of one to three digits up to 255 separated by dots, read as
+ * decimal: the end of the fourth part, NULL if p does not start so.
+ */
+
+static NGX_ANON_SCRUB_INLINE const unsigned char *
+ngx_anon_scrub_quad(const unsigned char *p, const unsigned char *last,
+    uint32_t *addr)
+{
+    unsigned  v0, v1, v2, v3;
+
+    p = ngx_anon_scrub_octet(p, last, &v0);
+
+    if (p == NULL || p == last || *p != '.') {
+        return NULL;
+    }
+
+    p = ngx_anon_scrub_octet(p + 1, last, &v1);
+
+    if (p == NULL || p == last || *p != '.') {
+        return NULL;
+    }
+
+    p = ngx_anon_scrub_octet(p + 1, last, &v2);
+
+    if (p == NULL || p == last || *p != '.') {
+        return NULL;
+    }
+
+    p = ngx_anon_scrub_octet(p + 1, last, &v3);
+
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *addr = (uint32_t) v0 << 24 | v1 << 16 | v2 << 8 | v3;
+
+    return p;
+}
+
+
+/*
+ * One to three digits up to 255: the end, NULL if p does not start so.
+ * With four bytes or more left there is no need to look for the end.
+ */
+
+static NGX_ANON_SCRUB_INLINE const unsigned char *
+ngx_anon_scrub_octet(const unsigned char *p, const unsigned char *last,
+    unsigned *value)
+{
+    unsigned  v, c;
+
+    if (last - p >= 4) {
+
+        if ((v = (unsigned) p[0] - '0') > 9) {
+            return NULL;
+        }
+
+        if ((c = (unsigned) p[1] - '0') > 9) {
+            *value = v;
+            return p + 1;
+        }
+
+        v = v * 10 + c;
+
+        if ((c = (unsigned) p[2] - '0') > 9) {
+            *value = v;
+            return p + 2;
+        }
+
+        v = v * 10 + c;
+
+        if (v > 255) {
+            return NULL;
+        }
+
+        *value = v;
+        return p + 3;
+    }
+
+    if (p == last || (v = (unsigned) *p - '0') > 9) {
+        return NULL;
+    }
+
+    p++;
+
+    if (p != last && (c = (unsigned) *p - '0') <= 9) {
+        v = v * 10 + c;
+        p++;
+
+        if (p != last && (c = (unsigned) *p - '0') <= 9) {
+            v = v * 10 + c;
+            p++;
+
+            if (v > 255) {
+                return NULL;
+            }
+        }
+    }
+
+    *value = v;
+
+    return p;
+}
+
+
+/* the bytes from sc->copied to "to" go to the output as they are */
+
+static NGX_ANON_SCRUB_INLINE void
+ngx_anon_scrub_flush(ngx_anon_scrub_t *sc, const unsigned char *to)
+{
+    size_t  n;
+
+    n = to - sc->copied;
+
+    if (sc->dst) {
+        ngx_anon_scrub_move(sc->dst + sc->out, sc->copied, n);
+    }
+
+    sc->out += n;
+}
+
+
+/* memcpy(), without a call for the few bytes between addresses */
+
+static NGX_ANON_SCRUB_INLINE void
+ngx_anon_scrub_move(unsigned char *dst, const unsigned char *s, size_t len)
+{
+    if (len > 16) {
+        memcpy(dst, s, len);
+
+    } else if (len >= 8) {
+        memcpy(dst, s, 8);
+        memcpy(dst + len - 8, s + len - 8, 8);
+
+    } else if (len >= 4) {
+        memcpy(dst, s, 4);
+        memcpy(dst + len - 4, s + len - 4, 4);
+
+    } else if (len >= 2) {
+        memcpy(dst, s, 2);
+        memcpy(dst + len - 2, s + len - 2, 2);
+
+    } else if (len) {
+        dst[0] = s[0];
+    }
+}
+
+#else
 
 size_t
 ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
@@ -112,6 +822,8 @@ ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
 
     return out + n;
 }
+
+#endif
 
 
 static int

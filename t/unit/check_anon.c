@@ -20,6 +20,7 @@ static const check_anon_suite_pt  check_anon_suites[] = {
     ngx_anon_bsn_suite,
     ngx_anon_prf_suite,
     ngx_anon_scrub_suite,
+    ngx_anon_scrub_ref_suite,
     ngx_anon_args_suite,
     ngx_anon_args_ref_suite,
     NULL

@@ -19,6 +19,7 @@ Suite *ngx_anon_addr_suite(void);
 Suite *ngx_anon_bsn_suite(void);
 Suite *ngx_anon_prf_suite(void);
 Suite *ngx_anon_scrub_suite(void);
+Suite *ngx_anon_scrub_ref_suite(void);
 Suite *ngx_anon_args_suite(void);
 Suite *ngx_anon_args_ref_suite(void);
 
