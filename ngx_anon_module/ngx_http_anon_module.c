@@ -1226,8 +1226,9 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_anon_loc_conf_t *prev = parent;
     ngx_http_anon_loc_conf_t *conf = child;
 
+    u_char                      c;
     ngx_str_t                  *name;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, j;
     ngx_http_core_loc_conf_t   *clcf;
     ngx_http_anon_main_conf_t  *amcf;
 
@@ -1282,12 +1283,40 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     conf->xff_listed = 0;
     conf->header_lens = 0;
+    conf->header_hashes = NULL;
 
     if (conf->headers) {
         name = conf->headers->elts;
 
+        /*
+         * nginx hashes a header name over its lower-case letters, digits
+         * and hyphens; names of only those have the hash of their text
+         */
+
+        conf->header_hashes = ngx_palloc(cf->pool, conf->headers->nelts
+                                                   * sizeof(ngx_uint_t));
+        if (conf->header_hashes == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
         for (i = 0; i < conf->headers->nelts; i++) {
             conf->header_lens |= (uint64_t) 1 << (name[i].len & 63);
+
+            for (j = 0; j < name[i].len; j++) {
+                c = name[i].data[j];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                      || c == '-'))
+                {
+                    conf->header_hashes = NULL;
+                    break;
+                }
+            }
+
+            if (conf->header_hashes) {
+                conf->header_hashes[i] = ngx_hash_key(name[i].data,
+                                                      name[i].len);
+            }
 
             if (name[i].len == 15
                 && ngx_strncmp(name[i].data, "x-forwarded-for", 15) == 0)

@@ -32,6 +32,9 @@ static ngx_array_t *ngx_http_anon_name_list(ngx_conf_t *cf,
 #define NGX_HTTP_ANON_BODY_FORM  1
 #define NGX_HTTP_ANON_BODY_JSON  2
 
+/* queries scrubbed on the stack: up to about 200 bytes */
+#define NGX_HTTP_ANON_ARGS_STACK   2048
+
 /* ngx_http_anon_uri_offset(): the request line does not show the URI */
 #define NGX_HTTP_ANON_NO_OFFSET    ((size_t) -1)
 
@@ -132,6 +135,8 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
 
         for (j = 0; j < alcf->headers->nelts; j++) {
             if (h[i].key.len == name[j].len
+                && (alcf->header_hashes == NULL
+                    || alcf->header_hashes[j] == h[i].hash)
                 && ngx_memcmp(h[i].lowcase_key, name[j].data, name[j].len)
                    == 0)
             {
@@ -333,6 +338,7 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
     size_t                      len, n;
     ngx_anon_bsn_t              bsn;
     ngx_http_anon_main_conf_t  *amcf;
+    u_char                      buf[NGX_HTTP_ANON_ARGS_STACK];
 
     len = end - start;
 
@@ -358,6 +364,33 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
 
         ngx_memcpy(dst, s->data, start);
         ngx_memcpy(dst + start, r->args.data, n);
+        goto done;
+    }
+
+    if (alcf->bsn == NGX_ANON_BSN_OFF
+        && ngx_anon_args_dst_size(len) + ngx_anon_args_work_size(len)
+           <= sizeof(buf))
+    {
+        /*
+         * Addresses only, in a query of the usual size: scrubbed on the
+         * stack in one pass, copied out if that changed it.
+         */
+
+        n = ngx_anon_args_scrub(buf, s->data + start, len, alcf->args->elts,
+                                alcf->args->nelts, alcf->prefix4,
+                                alcf->prefix6,
+                                buf + ngx_anon_args_dst_size(len));
+        if (n == 0) {
+            return NGX_OK;
+        }
+
+        dst = ngx_pnalloc(r->pool, start + n + s->len - end);
+        if (dst == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(dst, s->data, start);
+        ngx_memcpy(dst + start, buf, n);
         goto done;
     }
 
