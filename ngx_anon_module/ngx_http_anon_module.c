@@ -1282,8 +1282,8 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     conf->xff_listed = 0;
-    conf->header_lens = 0;
     conf->header_hashes = NULL;
+    conf->header_mask = 0;
 
     if (conf->headers) {
         name = conf->headers->elts;
@@ -1300,7 +1300,6 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
 
         for (i = 0; i < conf->headers->nelts; i++) {
-            conf->header_lens |= (uint64_t) 1 << (name[i].len & 63);
 
             for (j = 0; j < name[i].len; j++) {
                 c = name[i].data[j];
@@ -1323,6 +1322,16 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             {
                 conf->xff_listed = 1;
             }
+        }
+
+        /* a quick filter: most headers have no listed name */
+
+        for (i = 0; i < conf->headers->nelts; i++) {
+            conf->header_mask |= (uint64_t) 1
+                                 << ((conf->header_hashes
+                                      ? conf->header_hashes[i]
+                                      : name[i].len)
+                                     & 63);
         }
     }
 

@@ -31,8 +31,8 @@ typedef struct {
     ngx_uint_t                 prefix4;
     ngx_uint_t                 prefix6;
     ngx_array_t               *headers;          /* of ngx_str_t */
-    uint64_t                   header_lens;      /* bit len % 64 of each */
     ngx_uint_t                *header_hashes;    /* NULL: compare names */
+    uint64_t                   header_mask;      /* bit hash or len % 64 */
     ngx_flag_t                 xff_listed;       /* X-Forwarded-For in it */
     ngx_array_t               *args;             /* of ngx_anon_name_t */
     ngx_uint_t                 piwik_site;       /* 0: off */

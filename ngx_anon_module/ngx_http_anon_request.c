@@ -107,7 +107,7 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
     u_char           *p;
     size_t            len, n;
     ngx_str_t        *name;
-    ngx_uint_t        i, j;
+    ngx_uint_t        i, j, key;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
@@ -127,9 +127,9 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
             i = 0;
         }
 
-        /* most headers have a length no listed name has */
+        key = alcf->header_hashes ? h[i].hash : h[i].key.len;
 
-        if (!(alcf->header_lens & ((uint64_t) 1 << (h[i].key.len & 63)))) {
+        if (!(alcf->header_mask & ((uint64_t) 1 << (key & 63)))) {
             continue;
         }
 
