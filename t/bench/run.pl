@@ -1184,6 +1184,22 @@ sub page_goals {
 
         push @why, why_ir($cg, 'trunc/proxy/plain', 'truncation only',
                           1, $pct, $d < $md ? undef : $md)
+                   . '  What is left is the work every request needs: '
+                   . 'five places where nginx hands the request to the '
+                   . 'module (the server rewrite and rewrite phases, where '
+                   . 'an internal redirect gives access checks the real '
+                   . 'address back; precontent, where it is truncated; '
+                   . 'the header filter and the log phase, for requests '
+                   . 'that end before precontent), each some 25 to 35 '
+                   . 'instructions to enter and check, and one swap: '
+                   . 'truncate, print the address as nginx does, record '
+                   . 'the swap in a pool cleanup that undoes it, and '
+                   . 'invalidate the cached variables that showed the full '
+                   . 'address.  Less would mean dropping one of those '
+                   . 'places, and a guarantee with it: the header filter '
+                   . 'keeps the full address out of `add_header` of early '
+                   . 'responses, the log handler out of the log of '
+                   . 'requests that never send a header.'
             if $pct > 1 || $d >= $md;
 
         ($d, $pct) = $ir->('on', 'proxy', 'tracker');
@@ -1195,6 +1211,12 @@ sub page_goals {
         push @why, why_ir($cg, 'on/proxy/tracker', 'the tracker\'s request '
                           . '(5 addresses: X-Real-IP, 3 in X-Forwarded-For, '
                           . '`cip`)', 2.5, $pct)
+                   . '  Each address costs the scrubber some 170 to 250 '
+                   . 'instructions (find it, parse, truncate, print), and '
+                   . 'each value that changes is copied into the request\'s '
+                   . 'pool: two headers and the query, which `$args`, '
+                   . '`$request_uri` and `$request` then show; the last two '
+                   . 'share one copy.'
             if $pct > 2.5;
 
         if ($cg->{geo1}) {
