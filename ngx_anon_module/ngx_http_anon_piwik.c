@@ -105,7 +105,6 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-
     pw.n = 0;
 
     p = ngx_sprintf(num, "%ui", alcf->piwik_site);

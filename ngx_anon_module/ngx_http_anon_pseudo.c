@@ -482,7 +482,6 @@ ngx_http_anon_bsn_request(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-
     ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_TEXT);
 
     return NGX_OK;
@@ -531,7 +530,6 @@ ngx_http_anon_bsn_variable(ngx_http_request_t *r,
     {
         return NGX_ERROR;
     }
-
 
     v->len = s.len;
     v->data = s.data;

@@ -334,7 +334,7 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
     size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf,
     ngx_str_t *orig, ngx_uint_t *changed)
 {
-    u_char                     *dst, *work;
+    u_char                     *dst, *work, *out;
     size_t                      len, n;
     ngx_anon_bsn_t              bsn;
     ngx_http_anon_main_conf_t  *amcf;
@@ -367,19 +367,34 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
         goto done;
     }
 
-    if (alcf->bsn == NGX_ANON_BSN_OFF
-        && ngx_anon_args_dst_size(len) + ngx_anon_args_work_size(len)
-           <= sizeof(buf))
-    {
+    if (alcf->bsn == NGX_ANON_BSN_OFF) {
+
         /*
-         * Addresses only, in a query of the usual size: scrubbed on the
-         * stack in one pass, copied out if that changed it.
+         * Addresses only: in one pass, on the stack for a query of the
+         * usual size, and copied out if that changed it; a long query is
+         * tested first, before its buffers are taken from the pool.
          */
 
-        n = ngx_anon_args_scrub(buf, s->data + start, len, alcf->args->elts,
+        n = ngx_anon_args_dst_size(len);
+        out = buf;
+
+        if (n + ngx_anon_args_work_size(len) > sizeof(buf)) {
+
+            if (!ngx_anon_args_match(s->data + start, len, alcf->args->elts,
+                                     alcf->args->nelts))
+            {
+                return NGX_OK;
+            }
+
+            out = ngx_pnalloc(r->pool, n + ngx_anon_args_work_size(len));
+            if (out == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        n = ngx_anon_args_scrub(out, s->data + start, len, alcf->args->elts,
                                 alcf->args->nelts, alcf->prefix4,
-                                alcf->prefix6,
-                                buf + ngx_anon_args_dst_size(len));
+                                alcf->prefix6, out + n);
         if (n == 0) {
             return NGX_OK;
         }
@@ -390,7 +405,7 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
         }
 
         ngx_memcpy(dst, s->data, start);
-        ngx_memcpy(dst + start, buf, n);
+        ngx_memcpy(dst + start, out, n);
         goto done;
     }
 
@@ -398,30 +413,6 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
                              alcf->args->nelts))
     {
         return NGX_OK;
-    }
-
-    if (alcf->bsn == NGX_ANON_BSN_OFF) {
-
-        /* addresses only: the smaller buffers */
-
-        work = ngx_pnalloc(r->pool, ngx_anon_args_work_size(len));
-        dst = ngx_pnalloc(r->pool,
-                          start + ngx_anon_args_dst_size(len) + s->len - end);
-
-        if (work == NULL || dst == NULL) {
-            return NGX_ERROR;
-        }
-
-        n = ngx_anon_args_scrub(dst + start, s->data + start, len,
-                                alcf->args->elts, alcf->args->nelts,
-                                alcf->prefix4, alcf->prefix6, work);
-
-        if (n == 0) {
-            return NGX_OK;
-        }
-
-        ngx_memcpy(dst, s->data, start);
-        goto done;
     }
 
     /* BSNs in tracking arguments too: url, urlref, when they are named */
@@ -446,7 +437,6 @@ ngx_http_anon_scrub_query(ngx_http_request_t *r, ngx_str_t *s,
                                 alcf->args->elts, alcf->args->nelts,
                                 alcf->mode != NGX_HTTP_ANON_OFF,
                                 alcf->prefix4, alcf->prefix6, &bsn, work);
-
 
     if (n == 0) {
         return NGX_OK;
@@ -713,7 +703,6 @@ ngx_http_anon_scrub_body(ngx_http_request_t *r)
                                     alcf->mode != NGX_HTTP_ANON_OFF,
                                     alcf->prefix4, alcf->prefix6, &bsn,
                                     work);
-
 
     } else {
         work = ngx_pnalloc(r->pool, ngx_anon_json_work_size(len));
