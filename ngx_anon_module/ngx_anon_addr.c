@@ -886,6 +886,28 @@ ngx_anon_addr_put_hex(unsigned char *b, unsigned v)
 
 #if !(NGX_ANON_ADDR_REFERENCE)
 
+size_t
+ngx_anon_addr_format4(const unsigned char *a4, unsigned char *buf)
+{
+    size_t  n;
+
+    /* four bytes at a time from the table: 7 to 15, and at most 16 written */
+
+    memcpy(buf, ngx_anon_addr_octets[a4[0]], 4);
+    n = ngx_anon_addr_octet_lens[a4[0]];
+
+    memcpy(buf + n, ngx_anon_addr_octets[a4[1]], 4);
+    n += ngx_anon_addr_octet_lens[a4[1]];
+
+    memcpy(buf + n, ngx_anon_addr_octets[a4[2]], 4);
+    n += ngx_anon_addr_octet_lens[a4[2]];
+
+    memcpy(buf + n, ngx_anon_addr_octets[a4[3]], 4);
+
+    return n + ngx_anon_addr_octet_lens[a4[3]] - 1;
+}
+
+
 /*
  * The text is put together in buf four bytes at a time from the table and
  * then copied: exactly its length is written to b.
@@ -924,6 +946,13 @@ ngx_anon_addr_put_quad(unsigned char *b, const unsigned char *a4)
 }
 
 #else
+
+size_t
+ngx_anon_addr_format4(const unsigned char *a4, unsigned char *buf)
+{
+    return (size_t) (ngx_anon_addr_put_quad(buf, a4) - buf);
+}
+
 
 static unsigned char *
 ngx_anon_addr_put_dec(unsigned char *b, unsigned v)

@@ -79,6 +79,12 @@ size_t ngx_anon_addr_format(const unsigned char *addr, size_t alen,
     unsigned char *buf);
 
 /*
+ * The same text for an IPv4 address, faster: "buf" holds 16 bytes, and
+ * any of them may be written.
+ */
+size_t ngx_anon_addr_format4(const unsigned char *a4, unsigned char *buf);
+
+/*
  * Parse, truncate and print in one step.  Returns the length written to
  * "buf" (NGX_ANON_ADDR_STRLEN bytes), 0 if "p" is not an address.
  */

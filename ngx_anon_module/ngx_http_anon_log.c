@@ -105,6 +105,10 @@ ngx_http_anon_init_module(ngx_cycle_t *cycle)
 
     amcf = ctx->main_conf[ngx_http_anon_module.ctx_index];
 
+    /* the phase engine is built: our entries get our checkers */
+
+    ngx_http_anon_init_phases(ctx->main_conf[ngx_http_core_module.ctx_index]);
+
     /* the configuration is complete: which of the variables are indexed */
 
     if (ngx_http_anon_init_flush(cycle, amcf) != NGX_OK) {

@@ -12,8 +12,6 @@
 #include "ngx_http_anon_module.h"
 
 
-static ngx_inline ngx_int_t ngx_http_anon_prepare(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf);
 static ngx_inline ngx_int_t ngx_http_anon_apply(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf);
 static void ngx_http_anon_install(ngx_http_anon_state_t *st);
@@ -21,11 +19,20 @@ static void ngx_http_anon_restore(ngx_http_anon_state_t *st);
 static void ngx_http_anon_cleanup(void *data);
 static ngx_int_t ngx_http_anon_give_back(ngx_http_request_t *r);
 static void ngx_http_anon_blank(ngx_connection_t *c);
-static ngx_int_t ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_anon_rewrite_handler(ngx_http_request_t *r);
+static ngx_inline ngx_int_t ngx_http_anon_server_rewrite_handler(
+    ngx_http_request_t *r);
+static ngx_inline ngx_int_t ngx_http_anon_rewrite_handler(
+    ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_preaccess_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_realip_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_anon_precontent_handler(ngx_http_request_t *r);
+static ngx_inline ngx_int_t ngx_http_anon_precontent_handler(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_anon_server_rewrite_phase(ngx_http_request_t *r,
+    ngx_http_phase_handler_t *ph);
+static ngx_int_t ngx_http_anon_rewrite_phase(ngx_http_request_t *r,
+    ngx_http_phase_handler_t *ph);
+static ngx_int_t ngx_http_anon_precontent_phase(ngx_http_request_t *r,
+    ngx_http_phase_handler_t *ph);
 static ngx_int_t ngx_http_anon_log_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_header_filter(ngx_http_request_t *r);
 static u_char *ngx_http_anon_log_error(ngx_log_t *log, u_char *buf,
@@ -383,24 +390,16 @@ ngx_http_anon_truncated_text(ngx_http_request_t *r,
 }
 
 
-static ngx_inline ngx_int_t
+ngx_int_t
 ngx_http_anon_prepare(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
 {
     ngx_http_anon_ctx_t  *ctx;
 
     /*
      * The address truncated and the lists scrubbed for this location: once
-     * the main request has had both, later calls only check that nothing
-     * changed since (a swap by a subrequest, an internal redirect).
+     * the main request has had both, the hooks only check that nothing
+     * changed since, with ngx_http_anon_done().
      */
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_anon_module);
-
-    if (ctx && ctx->done_conf == alcf
-        && ctx->done_sockaddr == r->connection->sockaddr)
-    {
-        return NGX_OK;
-    }
 
     if (ngx_http_anon_apply(r, alcf) != NGX_OK
         || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
@@ -459,14 +458,19 @@ ngx_int_t
 ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
     ngx_http_anon_ctx_t *ctx)
 {
-    size_t                  len, n;
-    ngx_connection_t       *c;
-    ngx_proxy_protocol_t   *pp;
-    ngx_http_anon_state_t  *st;
-    u_char                  buf[NGX_ANON_ADDR_STRLEN];
+    size_t                      len;
+    ngx_connection_t           *c;
+    ngx_proxy_protocol_t       *pp;
+    struct sockaddr_in         *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6        *sin6;
+#endif
+    ngx_http_anon_state_t      *st;
+    ngx_http_anon_main_conf_t  *amcf;
 
     c = r->connection;
     st = ctx->state;
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
 
     /* the swap undone for access checks: installed again */
 
@@ -474,24 +478,11 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
         && st->prefix4 == alcf->prefix4 && st->prefix6 == alcf->prefix6)
     {
         ngx_http_anon_install(st);
-        ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_ADDR);
+        ngx_http_anon_flush(r, &amcf->indexes[0]);
         return NGX_OK;
     }
-
-#if (NGX_HAVE_UNIX_DOMAIN)
-    if (c->sockaddr->sa_family == AF_UNIX) {
-        return NGX_OK;
-    }
-#endif
 
     /* a new swap: the address is real, or was changed since (realip) */
-
-    if (c->socklen > sizeof(ngx_http_anon_sockaddr_t)) {
-        ngx_log_error(NGX_LOG_ERR, c->log, 0,
-                      "anon: unknown address family %d",
-                      (int) c->sockaddr->sa_family);
-        return NGX_ERROR;
-    }
 
     if (ctx->first_used) {
         st = ngx_palloc(r->pool, sizeof(ngx_http_anon_state_t));
@@ -503,46 +494,47 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
         st = &ctx->first;
     }
 
-    ngx_memcpy(&st->anon_sa, c->sockaddr, c->socklen);
+    switch (c->sockaddr->sa_family) {
 
-    if (ngx_http_anon_truncate_sockaddr(&st->anon_sa.sockaddr, alcf->prefix4,
-                                        alcf->prefix6)
-        != NGX_OK)
-    {
+    case AF_INET:
+        sin = &st->anon_sa.sockaddr_in;
+        *sin = *(struct sockaddr_in *) c->sockaddr;
+        sin->sin_addr.s_addr &= alcf->mask4;
+
+        len = ngx_anon_addr_format4((u_char *) &sin->sin_addr, st->anon_text);
+        break;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = &st->anon_sa.sockaddr_in6;
+        *sin6 = *(struct sockaddr_in6 *) c->sockaddr;
+        ngx_anon_addr_truncate6(sin6->sin6_addr.s6_addr, alcf->prefix4,
+                                alcf->prefix6);
+
+        len = ngx_anon_addr_format(sin6->sin6_addr.s6_addr, 16,
+                                   st->anon_text);
+        break;
+#endif
+
+#if (NGX_HAVE_UNIX_DOMAIN)
+    case AF_UNIX:
+        return NGX_OK;
+#endif
+
+    default:
         ngx_log_error(NGX_LOG_ERR, c->log, 0,
                       "anon: unknown address family %d",
                       (int) c->sockaddr->sa_family);
         return NGX_ERROR;
     }
 
-    len = ngx_http_anon_sockaddr_text(&st->anon_sa.sockaddr, st->anon_text);
-    if (len == 0) {
-        return NGX_ERROR;
-    }
-
     pp = NULL;
 
     if (c->proxy_protocol) {
-        pp = ngx_palloc(r->pool, sizeof(ngx_proxy_protocol_t));
+        pp = ngx_http_anon_proxy_protocol(r, alcf);
         if (pp == NULL) {
             return NGX_ERROR;
         }
-
-        *pp = *c->proxy_protocol;
-
-        n = ngx_anon_addr_truncate_text(pp->src_addr.data,
-                                        pp->src_addr.len, buf,
-                                        alcf->prefix4, alcf->prefix6);
-
-        /* what does not parse as an address is not passed on */
-
-        pp->src_addr.data = ngx_pnalloc(r->pool, n);
-        if (pp->src_addr.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        pp->src_addr.len = n;
-        ngx_memcpy(pp->src_addr.data, buf, n);
     }
 
     st->connection = c;
@@ -573,9 +565,43 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
                    alcf->prefix4, alcf->prefix6);
 
     ngx_http_anon_install(st);
-    ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_ADDR);
+    ngx_http_anon_flush(r, &amcf->indexes[0]);
 
     return NGX_OK;
+}
+
+
+ngx_proxy_protocol_t *
+ngx_http_anon_proxy_protocol(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf)
+{
+    size_t                 n;
+    ngx_proxy_protocol_t  *pp;
+    u_char                 buf[NGX_ANON_ADDR_STRLEN];
+
+    /* the PROXY protocol header's source address, truncated */
+
+    pp = ngx_palloc(r->pool, sizeof(ngx_proxy_protocol_t));
+    if (pp == NULL) {
+        return NULL;
+    }
+
+    *pp = *r->connection->proxy_protocol;
+
+    n = ngx_anon_addr_truncate_text(pp->src_addr.data, pp->src_addr.len, buf,
+                                    alcf->prefix4, alcf->prefix6);
+
+    /* what does not parse as an address is not passed on */
+
+    pp->src_addr.data = ngx_pnalloc(r->pool, n);
+    if (pp->src_addr.data == NULL) {
+        return NULL;
+    }
+
+    pp->src_addr.len = n;
+    ngx_memcpy(pp->src_addr.data, buf, n);
+
+    return pp;
 }
 
 
@@ -668,7 +694,7 @@ ngx_http_anon_blank(ngx_connection_t *c)
 }
 
 
-static ngx_int_t
+static ngx_inline ngx_int_t
 ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
 {
     ngx_log_t                 *log;
@@ -689,6 +715,19 @@ ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
         }
     }
 
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+
+    if (!r->internal && alcf->mode != NGX_HTTP_ANON_STRICT) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_anon_restart(r, alcf);
+}
+
+
+ngx_int_t
+ngx_http_anon_restart(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
+{
     /*
      * An internal redirect or a named location starts the phases again:
      * access checks in the new location see the real address again, and
@@ -700,8 +739,6 @@ ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
     if (alcf->mode != NGX_HTTP_ANON_STRICT) {
         return NGX_DECLINED;
@@ -718,16 +755,30 @@ ngx_http_anon_server_rewrite_handler(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
+static ngx_inline ngx_int_t
 ngx_http_anon_rewrite_handler(ngx_http_request_t *r)
 {
-    ngx_http_anon_ctx_t        *ctx;
     ngx_http_anon_loc_conf_t   *alcf;
     ngx_http_anon_main_conf_t  *amcf;
 
     /* the location is known: its mode and argument list apply from now on */
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
+
+    if (!alcf->rewrite && !amcf->strict && !r->internal) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_anon_location(r, alcf);
+}
+
+
+ngx_int_t
+ngx_http_anon_location(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
+{
+    ngx_http_anon_ctx_t        *ctx;
+    ngx_http_anon_main_conf_t  *amcf;
 
     if (alcf->mode == NGX_HTTP_ANON_STRICT) {
 
@@ -831,7 +882,7 @@ ngx_http_anon_realip_handler(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
+static ngx_inline ngx_int_t
 ngx_http_anon_precontent_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
@@ -848,7 +899,9 @@ ngx_http_anon_precontent_handler(ngx_http_request_t *r)
                                                                       alcf);
     }
 
-    if (ngx_http_anon_prepare(r, alcf) != NGX_OK) {
+    if (!ngx_http_anon_done(r, alcf)
+        && ngx_http_anon_prepare(r, alcf) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -867,10 +920,106 @@ ngx_http_anon_precontent_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The phase engine's entries of the handlers above get these checkers
+ * (ngx_http_anon_init_phases()): the same results as nginx's rewrite and
+ * generic checkers, without their indirect call on every request.
+ */
+
+static ngx_int_t
+ngx_http_anon_server_rewrite_phase(ngx_http_request_t *r,
+    ngx_http_phase_handler_t *ph)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_anon_server_rewrite_handler(r);
+
+    if (rc == NGX_DECLINED) {
+        r->phase_handler++;
+        return NGX_AGAIN;
+    }
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_anon_rewrite_phase(ngx_http_request_t *r,
+    ngx_http_phase_handler_t *ph)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_anon_rewrite_handler(r);
+
+    if (rc == NGX_DECLINED) {
+        r->phase_handler++;
+        return NGX_AGAIN;
+    }
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_anon_precontent_phase(ngx_http_request_t *r,
+    ngx_http_phase_handler_t *ph)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_anon_precontent_handler(r);
+
+    if (rc == NGX_DECLINED) {
+        r->phase_handler++;
+        return NGX_AGAIN;
+    }
+
+    if (rc == NGX_OK) {
+        r->phase_handler = ph->next;
+        return NGX_AGAIN;
+    }
+
+    if (rc == NGX_AGAIN || rc == NGX_DONE) {
+        return NGX_OK;
+    }
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_anon_init_phases(ngx_http_core_main_conf_t *cmcf)
+{
+    ngx_http_phase_handler_t  *ph;
+
+    for (ph = cmcf->phase_engine.handlers; ph->checker; ph++) {
+
+        if (ph->checker == ngx_http_core_rewrite_phase) {
+
+            if (ph->handler == ngx_http_anon_server_rewrite_handler) {
+                ph->checker = ngx_http_anon_server_rewrite_phase;
+
+            } else if (ph->handler == ngx_http_anon_rewrite_handler) {
+                ph->checker = ngx_http_anon_rewrite_phase;
+            }
+
+        } else if (ph->checker == ngx_http_core_generic_phase
+                   && ph->handler == ngx_http_anon_precontent_handler)
+        {
+            ph->checker = ngx_http_anon_precontent_phase;
+        }
+    }
+}
+
+
 static ngx_int_t
 ngx_http_anon_log_handler(ngx_http_request_t *r)
 {
-    ngx_http_anon_ctx_t       *ctx;
     ngx_http_anon_loc_conf_t  *alcf;
 
     /*
@@ -884,6 +1033,20 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
+    if (alcf->bsn == NGX_ANON_BSN_OFF
+        && (alcf->mode == NGX_HTTP_ANON_OFF || ngx_http_anon_done(r, alcf)))
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_anon_log_request(r, alcf);
+}
+
+
+ngx_int_t
+ngx_http_anon_log_request(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf)
+{
     if (alcf->mode == NGX_HTTP_ANON_OFF) {
 
         if (ngx_http_anon_bsn_request(r, alcf) != NGX_OK) {
@@ -894,11 +1057,7 @@ ngx_http_anon_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
-
-    if (ctx && ctx->done_conf == alcf
-        && ctx->done_sockaddr == r->connection->sockaddr)
-    {
+    if (ngx_http_anon_done(r, alcf)) {
         goto bsn;
     }
 
@@ -968,7 +1127,7 @@ ngx_http_anon_header_filter(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_anon_module);
 
-    if (alcf->mode != NGX_HTTP_ANON_OFF
+    if (alcf->mode != NGX_HTTP_ANON_OFF && !ngx_http_anon_done(r, alcf)
         && ngx_http_anon_prepare(r, alcf) != NGX_OK)
     {
         return NGX_ERROR;
@@ -1226,7 +1385,7 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_anon_loc_conf_t *prev = parent;
     ngx_http_anon_loc_conf_t *conf = child;
 
-    u_char                      c;
+    u_char                      c, mask[4];
     ngx_str_t                  *name;
     ngx_uint_t                  i, j;
     ngx_http_core_loc_conf_t   *clcf;
@@ -1235,6 +1394,10 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_ANON_OFF);
     ngx_conf_merge_uint_value(conf->prefix4, prev->prefix4, 16);
     ngx_conf_merge_uint_value(conf->prefix6, prev->prefix6, 32);
+
+    ngx_memset(mask, 0xff, 4);
+    ngx_anon_addr_truncate4(mask, conf->prefix4);
+    ngx_memcpy(&conf->mask4, mask, 4);
     ngx_conf_merge_uint_value(conf->piwik_site, prev->piwik_site, 0);
     ngx_conf_merge_uint_value(conf->bsn, prev->bsn, NGX_ANON_BSN_OFF);
     ngx_conf_merge_str_value(conf->piwik_token, prev->piwik_token, "");
@@ -1279,6 +1442,17 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_merge_ptr_value(conf->headers, prev->headers,
                                  amcf->default_headers);
         ngx_conf_merge_ptr_value(conf->args, prev->args, amcf->default_args);
+    }
+
+    /* the rewrite phase has work for every request here */
+
+    conf->rewrite = (conf->mode == NGX_HTTP_ANON_STRICT
+                     || (conf->args
+                         && !(conf->mode == NGX_HTTP_ANON_OFF
+                              && conf->bsn == NGX_ANON_BSN_OFF)));
+
+    if (conf->rewrite) {
+        amcf->rewrite = 1;
     }
 
     conf->xff_listed = 0;
@@ -1342,7 +1516,9 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_anon_init(ngx_conf_t *cf)
 {
+    ngx_uint_t                  i;
     ngx_http_handler_pt        *h;
+    ngx_http_core_srv_conf_t  **cscfp;
     ngx_http_core_main_conf_t  *cmcf;
     ngx_http_anon_main_conf_t  *amcf;
 
@@ -1375,12 +1551,27 @@ ngx_http_anon_init(ngx_conf_t *cf)
 
     *h = ngx_http_anon_server_rewrite_handler;
 
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
+    /*
+     * The location rewrite phase has work only for "strict", argument
+     * lists, and named locations, which skip the server rewrite phase
+     */
+
+    cscfp = cmcf->servers.elts;
+
+    for (i = 0; i < cmcf->servers.nelts; i++) {
+        if (cscfp[i]->named_locations) {
+            amcf->rewrite = 1;
+        }
     }
 
-    *h = ngx_http_anon_rewrite_handler;
+    if (amcf->rewrite || amcf->strict) {
+        h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        *h = ngx_http_anon_rewrite_handler;
+    }
 
     /* only "strict" works in the preaccess phase */
 

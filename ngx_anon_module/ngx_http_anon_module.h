@@ -30,6 +30,7 @@ typedef struct {
     ngx_uint_t                 mode;
     ngx_uint_t                 prefix4;
     ngx_uint_t                 prefix6;
+    uint32_t                   mask4;            /* prefix4, network order */
     ngx_array_t               *headers;          /* of ngx_str_t */
     ngx_uint_t                *header_hashes;    /* NULL: compare names */
     uint64_t                   header_mask;      /* bit hash or len % 64 */
@@ -38,12 +39,14 @@ typedef struct {
     ngx_uint_t                 piwik_site;       /* 0: off */
     ngx_str_t                  piwik_token;
     ngx_uint_t                 bsn;              /* NGX_ANON_BSN_* */
+    ngx_flag_t                 rewrite;          /* strict, or arguments */
 } ngx_http_anon_loc_conf_t;
 
 
 typedef struct {
     ngx_flag_t                 enabled;
     ngx_flag_t                 strict;
+    ngx_flag_t                 rewrite;          /* a location's phase */
     ngx_flag_t                 error_log;
 
     /* the http level's prefixes and BSN mode, for the error log */
@@ -176,9 +179,37 @@ ngx_http_anon_ctx_t *ngx_http_anon_create_ctx(ngx_http_request_t *r);
  */
 ngx_int_t ngx_http_anon_swap(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx);
+ngx_proxy_protocol_t *ngx_http_anon_proxy_protocol(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+ngx_int_t ngx_http_anon_prepare(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+ngx_int_t ngx_http_anon_log_request(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+ngx_int_t ngx_http_anon_restart(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
+ngx_int_t ngx_http_anon_location(ngx_http_request_t *r,
+    ngx_http_anon_loc_conf_t *alcf);
 ngx_int_t ngx_http_anon_scrub_lists(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx,
     ngx_uint_t what);
+
+
+/*
+ * The main request has had the address truncated and the lists scrubbed
+ * for this location, and nothing changed since (a swap by a subrequest, an
+ * internal redirect, which clears the context)
+ */
+
+static ngx_inline ngx_uint_t
+ngx_http_anon_done(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
+{
+    ngx_http_anon_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_anon_module);
+
+    return ctx && ctx->done_conf == alcf
+           && ctx->done_sockaddr == r->connection->sockaddr;
+}
 
 
 static ngx_inline ngx_http_anon_ctx_t *
@@ -189,6 +220,23 @@ ngx_http_anon_get_ctx(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_anon_module);
 
     return ctx ? ctx : ngx_http_anon_create_ctx(r);
+}
+
+
+/* cached values of the variables listed in "indexes" are computed again */
+
+static ngx_inline void
+ngx_http_anon_flush(ngx_http_request_t *r, ngx_array_t *indexes)
+{
+    ngx_int_t   *index;
+    ngx_uint_t   i;
+
+    index = indexes->elts;
+
+    for (i = 0; i < indexes->nelts; i++) {
+        r->variables[index[i]].valid = 0;
+        r->variables[index[i]].not_found = 0;
+    }
 }
 
 
@@ -271,6 +319,7 @@ ngx_int_t ngx_http_anon_geo_place(ngx_http_request_t *r, ngx_str_t *place);
 ngx_int_t ngx_http_anon_wrap_log(ngx_pool_t *pool, ngx_log_t *log,
     ngx_http_anon_main_conf_t *amcf);
 ngx_int_t ngx_http_anon_init_module(ngx_cycle_t *cycle);
+void ngx_http_anon_init_phases(ngx_http_core_main_conf_t *cmcf);
 char *ngx_http_anon_pseudonym_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_anon_init_pseudonyms(ngx_conf_t *cf,

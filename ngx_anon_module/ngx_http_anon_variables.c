@@ -23,6 +23,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_anon_remote_addr_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_anon_xff_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_anon_wrapped_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_http_variable_t *ngx_http_anon_find_variable(ngx_conf_t *cf,
@@ -128,7 +130,8 @@ ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
         v = ngx_http_anon_find_variable(cf, name);
 
         if (v == NULL || v->get_handler == NULL
-            || v->get_handler == ngx_http_anon_wrapped_variable)
+            || v->get_handler == ngx_http_anon_wrapped_variable
+            || v->get_handler == ngx_http_anon_xff_variable)
         {
             continue;
         }
@@ -142,7 +145,8 @@ ngx_http_anon_init_variables(ngx_conf_t *cf, ngx_http_anon_main_conf_t *amcf)
         w->data = v->data;
         w->xff = (name->data[0] == 'p');
 
-        v->get_handler = ngx_http_anon_wrapped_variable;
+        v->get_handler = w->xff ? ngx_http_anon_xff_variable
+                                : ngx_http_anon_wrapped_variable;
         v->data = (uintptr_t) w;
     }
 
@@ -284,6 +288,30 @@ ngx_http_anon_remote_addr_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_anon_xff_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+#if (NGX_HTTP_X_FORWARDED_FOR)
+
+    /* documented: without X-Forwarded-For, the same as $remote_addr */
+
+    if (r->headers_in.x_forwarded_for.nelts == 0) {
+        v->len = r->connection->addr_text.len;
+        v->valid = 1;
+        v->no_cacheable = 0;
+        v->not_found = 0;
+        v->data = r->connection->addr_text.data;
+
+        return NGX_OK;
+    }
+
+#endif
+
+    return ngx_http_anon_wrapped_variable(r, v, data);
 }
 
 

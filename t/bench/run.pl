@@ -1006,7 +1006,7 @@ EOF
                 sprintf "| `%s` | %s | %s |\n", $_->[0],
                     $_->[2] ? sprintf('%.1f', $_->[2]) : '',
                     fmt_delta($_->[1])
-            } @d[0 .. min(14, $#d)];
+            } @d[0 .. min(($ENV{BENCH_ROWS} || 15) - 1, $#d)];
 
             push @o, "\n";
         }

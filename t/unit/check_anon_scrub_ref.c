@@ -33,6 +33,7 @@
 #define ngx_anon_addr_truncate6        ngx_anon_addr_truncate6_reference
 #define ngx_anon_addr_parse            ngx_anon_addr_parse_reference
 #define ngx_anon_addr_format           ngx_anon_addr_format_reference
+#define ngx_anon_addr_format4          ngx_anon_addr_format4_reference
 #define ngx_anon_addr_truncate_text    ngx_anon_addr_truncate_text_reference
 #define ngx_anon_scrub                 ngx_anon_scrub_reference
 
@@ -44,6 +45,7 @@
 #undef ngx_anon_addr_truncate6
 #undef ngx_anon_addr_parse
 #undef ngx_anon_addr_format
+#undef ngx_anon_addr_format4
 #undef ngx_anon_addr_truncate_text
 #undef ngx_anon_scrub
 
@@ -54,6 +56,7 @@ size_t ngx_anon_addr_parse(const unsigned char *p, size_t len,
     unsigned char *addr);
 size_t ngx_anon_addr_format(const unsigned char *addr, size_t alen,
     unsigned char *buf);
+size_t ngx_anon_addr_format4(const unsigned char *a4, unsigned char *buf);
 size_t ngx_anon_scrub(unsigned char *dst, const unsigned char *src,
     size_t len, unsigned prefix4, unsigned prefix6);
 
@@ -341,7 +344,7 @@ START_TEST(test_ref_positions)
 END_TEST
 
 
-/* the faster ngx_anon_addr_parse() and ngx_anon_addr_format() */
+/* the faster ngx_anon_addr_parse(), ngx_anon_addr_format() and _format4() */
 
 START_TEST(test_ref_addr)
 {
@@ -389,6 +392,14 @@ START_TEST(test_ref_addr)
 
         ck_assert_uint_eq(m, k);
         ck_assert_mem_eq(t1, t2, sizeof(t1));
+
+        if (r & 2) {
+            memset(t2, 0x5a, sizeof(t2));
+
+            ck_assert_uint_eq(ngx_anon_addr_format4(a, t2), m);
+            ck_assert_mem_eq(t1, t2, m);
+            ck_assert_uint_eq(t2[16], 0x5a);
+        }
     }
 
     /* every IPv4 octet at every position */
@@ -408,6 +419,19 @@ START_TEST(test_ref_addr)
 
         ck_assert_uint_eq(ngx_anon_addr_parse(t1, m, b), 4);
         ck_assert_mem_eq(a, b, 4);
+
+        /* the 16-byte form: the same text, and nothing past 16 bytes */
+
+        memset(t2, 0x5a, sizeof(t2));
+
+        ck_assert_uint_eq(ngx_anon_addr_format4(a, t2), m);
+        ck_assert_mem_eq(t1, t2, m);
+        ck_assert_uint_eq(t2[16], 0x5a);
+
+        memset(t2, 0x5a, sizeof(t2));
+
+        ck_assert_uint_eq(ngx_anon_addr_format4_reference(a, t2), m);
+        ck_assert_mem_eq(t1, t2, m);
     }
 }
 END_TEST
