@@ -19,11 +19,13 @@
 #include "ngx_anon_scrub.h"
 
 
-#define ANON_SCRUB_CHUNK  (1024 * 1024)
+#define ANON_SCRUB_CHUNK  (1024 * 1024)    /* lines up to it are kept whole */
+#define ANON_SCRUB_BATCH  (128 * 1024)     /* scrubbed at once, in the cache */
 
 
 static int anon_scrub_prefix(const char *arg, unsigned max, unsigned *bits);
-static size_t anon_scrub_cut(const unsigned char *buf, size_t len);
+static size_t anon_scrub_cut(const unsigned char *buf, size_t len,
+    int lines);
 static int anon_scrub_is_run(unsigned char ch);
 static int anon_scrub_write(const unsigned char *buf, size_t len);
 static void anon_scrub_usage(FILE *f);
@@ -87,7 +89,8 @@ main(int argc, char **argv)
     while (!eof || have) {
 
         if (!eof) {
-            rd = read(0, in + have, 2 * ANON_SCRUB_CHUNK - have);
+            n = 2 * ANON_SCRUB_CHUNK - have;
+            rd = read(0, in + have, n < ANON_SCRUB_BATCH ? n : ANON_SCRUB_BATCH);
 
             if (rd == -1) {
                 if (errno == EINTR) {
@@ -104,7 +107,7 @@ main(int argc, char **argv)
             } else {
                 have += rd;
 
-                if (have < ANON_SCRUB_CHUNK) {
+                if (have < ANON_SCRUB_BATCH) {
                     continue;
                 }
             }
@@ -114,9 +117,16 @@ main(int argc, char **argv)
             break;
         }
 
-        /* scrub whole lines, or the whole rest at the end of input */
+        /*
+         * Scrub whole lines, or the whole rest at the end of input; a line
+         * longer than the batch is read on, up to the chunk size.
+         */
 
-        cut = eof ? have : anon_scrub_cut(in, have);
+        cut = eof ? have : anon_scrub_cut(in, have, have < ANON_SCRUB_CHUNK);
+
+        if (cut == 0 && !eof && have < ANON_SCRUB_CHUNK) {
+            continue;
+        }
 
         if (zeroing || cut == 0) {
 
@@ -174,16 +184,23 @@ anon_scrub_prefix(const char *arg, unsigned max, unsigned *bits)
 
 
 static size_t
-anon_scrub_cut(const unsigned char *buf, size_t len)
+anon_scrub_cut(const unsigned char *buf, size_t len, int lines)
 {
     size_t  i;
 
-    /* after the last line feed, else after the last non-address byte */
+    /*
+     * After the last line feed, else, unless only whole lines may be
+     * taken, after the last non-address byte
+     */
 
     for (i = len; i > 0; i--) {
         if (buf[i - 1] == '\n') {
             return i;
         }
+    }
+
+    if (lines) {
+        return 0;
     }
 
     for (i = len; i > 0; i--) {

@@ -889,22 +889,31 @@ ngx_anon_addr_put_hex(unsigned char *b, unsigned v)
 size_t
 ngx_anon_addr_format4(const unsigned char *a4, unsigned char *buf)
 {
-    size_t  n;
+    size_t    n;
+    unsigned  o0, o1, o2, o3;
 
-    /* four bytes at a time from the table: 7 to 15, and at most 16 written */
+    /*
+     * Four bytes at a time from the table: 7 to 15, and at most 16
+     * written.  The octets are read first: buf may overlap a4.
+     */
 
-    memcpy(buf, ngx_anon_addr_octets[a4[0]], 4);
-    n = ngx_anon_addr_octet_lens[a4[0]];
+    o0 = a4[0];
+    o1 = a4[1];
+    o2 = a4[2];
+    o3 = a4[3];
 
-    memcpy(buf + n, ngx_anon_addr_octets[a4[1]], 4);
-    n += ngx_anon_addr_octet_lens[a4[1]];
+    memcpy(buf, ngx_anon_addr_octets[o0], 4);
+    n = ngx_anon_addr_octet_lens[o0];
 
-    memcpy(buf + n, ngx_anon_addr_octets[a4[2]], 4);
-    n += ngx_anon_addr_octet_lens[a4[2]];
+    memcpy(buf + n, ngx_anon_addr_octets[o1], 4);
+    n += ngx_anon_addr_octet_lens[o1];
 
-    memcpy(buf + n, ngx_anon_addr_octets[a4[3]], 4);
+    memcpy(buf + n, ngx_anon_addr_octets[o2], 4);
+    n += ngx_anon_addr_octet_lens[o2];
 
-    return n + ngx_anon_addr_octet_lens[a4[3]] - 1;
+    memcpy(buf + n, ngx_anon_addr_octets[o3], 4);
+
+    return n + ngx_anon_addr_octet_lens[o3] - 1;
 }
 
 

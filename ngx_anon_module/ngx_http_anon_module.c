@@ -13,7 +13,7 @@
 
 
 static ngx_inline ngx_int_t ngx_http_anon_apply(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf);
+    ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx);
 static void ngx_http_anon_install(ngx_http_anon_state_t *st);
 static void ngx_http_anon_restore(ngx_http_anon_state_t *st);
 static void ngx_http_anon_cleanup(void *data);
@@ -226,10 +226,12 @@ ngx_http_anon_create_ctx(ngx_http_request_t *r)
     /*
      * Cleanups are prepended, so the first one found is the newest swap;
      * the list is shared with subrequests and survives internal redirects,
-     * which zero the module contexts.  Every later swap is recorded here.
+     * which zero the module contexts and set r->internal.  Every later swap
+     * is recorded here, in the main request's context.
      */
 
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+    for (cln = r->internal ? r->pool->cleanup : NULL; cln; cln = cln->next)
+    {
         if (cln->handler == ngx_http_anon_cleanup) {
             ctx->state = cln->data;
             break;
@@ -278,7 +280,7 @@ ngx_http_anon_original_addr(ngx_http_request_t *r, socklen_t *socklen)
 
         st = cln->data;
 
-        if (st->active && st->anon_sockaddr == sa) {
+        if (st->active && ngx_http_anon_installed(st) == sa) {
             sa = st->sockaddr;
             *socklen = st->socklen;
         }
@@ -401,7 +403,10 @@ ngx_http_anon_prepare(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
      * changed since, with ngx_http_anon_done().
      */
 
-    if (ngx_http_anon_apply(r, alcf) != NGX_OK
+    ctx = ngx_http_anon_get_ctx(r);
+
+    if (ctx == NULL
+        || ngx_http_anon_apply(r, alcf, ctx) != NGX_OK
         || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
            != NGX_OK)
     {
@@ -418,8 +423,6 @@ ngx_http_anon_prepare(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
             return NGX_ERROR;
         }
 
-        ctx = ngx_http_get_module_ctx(r, ngx_http_anon_module);
-
         ctx->done_conf = alcf;
         ctx->done_sockaddr = r->connection->sockaddr;
     }
@@ -429,22 +432,17 @@ ngx_http_anon_prepare(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
 
 
 static ngx_inline ngx_int_t
-ngx_http_anon_apply(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
+ngx_http_anon_apply(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
+    ngx_http_anon_ctx_t *ctx)
 {
-    ngx_connection_t       *c;
-    ngx_http_anon_ctx_t    *ctx;
     ngx_http_anon_state_t  *st;
 
-    c = r->connection;
-
-    ctx = ngx_http_anon_get_ctx(r);
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
+    /* the address truncated for this location, if it is not yet */
 
     st = ctx->state;
 
-    if (st && st->active && c->sockaddr == st->anon_sockaddr
+    if (st && st->active
+        && r->connection->sockaddr == ngx_http_anon_installed(st)
         && st->prefix4 == alcf->prefix4 && st->prefix6 == alcf->prefix6)
     {
         return NGX_OK;
@@ -458,19 +456,17 @@ ngx_int_t
 ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
     ngx_http_anon_ctx_t *ctx)
 {
-    size_t                      len;
-    ngx_connection_t           *c;
-    ngx_proxy_protocol_t       *pp;
-    struct sockaddr_in         *sin;
+    size_t                  len;
+    ngx_connection_t       *c;
+    ngx_proxy_protocol_t   *pp;
+    struct sockaddr_in     *sin;
 #if (NGX_HAVE_INET6)
-    struct sockaddr_in6        *sin6;
+    struct sockaddr_in6    *sin6;
 #endif
-    ngx_http_anon_state_t      *st;
-    ngx_http_anon_main_conf_t  *amcf;
+    ngx_http_anon_state_t  *st;
 
     c = r->connection;
     st = ctx->state;
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_anon_module);
 
     /* the swap undone for access checks: installed again */
 
@@ -478,7 +474,7 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
         && st->prefix4 == alcf->prefix4 && st->prefix6 == alcf->prefix6)
     {
         ngx_http_anon_install(st);
-        ngx_http_anon_flush(r, &amcf->indexes[0]);
+        ngx_http_anon_flush(r, alcf->flush);
         return NGX_OK;
     }
 
@@ -542,12 +538,10 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
     st->socklen = c->socklen;
     st->addr_text = c->addr_text;
     st->proxy_protocol = c->proxy_protocol;
-    st->anon_sockaddr = &st->anon_sa.sockaddr;
-    st->anon_addr_text.len = len;
-    st->anon_addr_text.data = st->anon_text;
+    st->anon_len = (u_char) len;
     st->anon_proxy_protocol = pp;
-    st->prefix4 = alcf->prefix4;
-    st->prefix6 = alcf->prefix6;
+    st->prefix4 = (u_char) alcf->prefix4;
+    st->prefix6 = (u_char) alcf->prefix6;
     st->active = 0;
 
     /* the cleanup last: a failed swap is never undone */
@@ -565,7 +559,7 @@ ngx_http_anon_swap(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf,
                    alcf->prefix4, alcf->prefix6);
 
     ngx_http_anon_install(st);
-    ngx_http_anon_flush(r, &amcf->indexes[0]);
+    ngx_http_anon_flush(r, alcf->flush);
 
     return NGX_OK;
 }
@@ -612,8 +606,9 @@ ngx_http_anon_install(ngx_http_anon_state_t *st)
 
     c = st->connection;
 
-    c->sockaddr = st->anon_sockaddr;
-    c->addr_text = st->anon_addr_text;
+    c->sockaddr = ngx_http_anon_installed(st);
+    c->addr_text.len = st->anon_len;
+    c->addr_text.data = st->anon_text;
     c->proxy_protocol = st->anon_proxy_protocol;
 
     st->active = 1;
@@ -635,7 +630,7 @@ ngx_http_anon_restore(ngx_http_anon_state_t *st)
 
     /* a later swap (realip in a subrequest) is undone by its own cleanup */
 
-    if (c->sockaddr != st->anon_sockaddr) {
+    if (c->sockaddr != ngx_http_anon_installed(st)) {
         return;
     }
 
@@ -668,7 +663,9 @@ ngx_http_anon_give_back(ngx_http_request_t *r)
 
     st = ctx->state;
 
-    if (st && st->active && r->connection->sockaddr == st->anon_sockaddr) {
+    if (st && st->active
+        && r->connection->sockaddr == ngx_http_anon_installed(st))
+    {
         ngx_http_anon_restore(st);
         ngx_http_anon_flush_variables(r, NGX_HTTP_ANON_FLUSH_ADDR);
     }
@@ -744,10 +741,7 @@ ngx_http_anon_restart(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_anon_apply(r, alcf) != NGX_OK
-        || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
-           != NGX_OK)
-    {
+    if (ngx_http_anon_prepare(r, alcf) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -782,10 +776,7 @@ ngx_http_anon_location(ngx_http_request_t *r, ngx_http_anon_loc_conf_t *alcf)
 
     if (alcf->mode == NGX_HTTP_ANON_STRICT) {
 
-        if (ngx_http_anon_apply(r, alcf) != NGX_OK
-            || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
-               != NGX_OK)
-        {
+        if (ngx_http_anon_prepare(r, alcf) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -871,10 +862,7 @@ ngx_http_anon_realip_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_anon_apply(r, alcf) != NGX_OK
-        || ngx_http_anon_scrub_request(r, alcf, NGX_HTTP_ANON_SCRUB_ALL)
-           != NGX_OK)
-    {
+    if (ngx_http_anon_prepare(r, alcf) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1047,6 +1035,8 @@ ngx_int_t
 ngx_http_anon_log_request(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf)
 {
+    ngx_http_anon_ctx_t  *ctx;
+
     if (alcf->mode == NGX_HTTP_ANON_OFF) {
 
         if (ngx_http_anon_bsn_request(r, alcf) != NGX_OK) {
@@ -1061,7 +1051,9 @@ ngx_http_anon_log_request(ngx_http_request_t *r,
         goto bsn;
     }
 
-    if (ngx_http_anon_apply(r, alcf) != NGX_OK) {
+    ctx = ngx_http_anon_get_ctx(r);
+
+    if (ctx == NULL || ngx_http_anon_apply(r, alcf, ctx) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "anon: client address blanked for logging");
         ngx_http_anon_blank(r->connection);
@@ -1454,6 +1446,11 @@ ngx_http_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->rewrite) {
         amcf->rewrite = 1;
     }
+
+    conf->flush = &amcf->indexes[0];
+
+    conf->lists = (conf->headers ? NGX_HTTP_ANON_SCRUB_HEADERS : 0)
+                  | (conf->args ? NGX_HTTP_ANON_SCRUB_ARGS : 0);
 
     conf->xff_listed = 0;
     conf->header_hashes = NULL;

@@ -40,6 +40,8 @@ typedef struct {
     ngx_str_t                  piwik_token;
     ngx_uint_t                 bsn;              /* NGX_ANON_BSN_* */
     ngx_flag_t                 rewrite;          /* strict, or arguments */
+    ngx_uint_t                 lists;            /* NGX_HTTP_ANON_SCRUB_* */
+    ngx_array_t               *flush;            /* the address variables */
 } ngx_http_anon_loc_conf_t;
 
 
@@ -129,22 +131,22 @@ typedef struct {
     ngx_connection_t          *connection;
 
     struct sockaddr           *sockaddr;         /* the address replaced */
-    socklen_t                  socklen;
     ngx_str_t                  addr_text;
     ngx_proxy_protocol_t      *proxy_protocol;
+    socklen_t                  socklen;
 
-    struct sockaddr           *anon_sockaddr;    /* the address installed */
-    ngx_str_t                  anon_addr_text;
+    u_char                     prefix4;
+    u_char                     prefix6;
+    u_char                     active;
+    u_char                     anon_len;         /* of anon_text */
+
     ngx_proxy_protocol_t      *anon_proxy_protocol;
-
-    ngx_uint_t                 prefix4;
-    ngx_uint_t                 prefix6;
-
-    unsigned                   active:1;
-
-    ngx_http_anon_sockaddr_t   anon_sa;
+    ngx_http_anon_sockaddr_t   anon_sa;          /* the address installed */
     u_char                     anon_text[NGX_ANON_ADDR_STRLEN];
 } ngx_http_anon_state_t;
+
+
+#define ngx_http_anon_installed(st)  (&(st)->anon_sa.sockaddr)
 
 
 /*
@@ -155,19 +157,30 @@ typedef struct {
  */
 
 typedef struct {
-    ngx_uint_t                 scrubbed;         /* NGX_HTTP_ANON_SCRUB_* */
     ngx_http_anon_state_t     *state;            /* NULL: none */
 
     /* all done for this location while this address is installed */
     ngx_http_anon_loc_conf_t  *done_conf;
     struct sockaddr           *done_sockaddr;
 
+    uint32_t                   scrubbed;         /* NGX_HTTP_ANON_SCRUB_* */
+    uint32_t                   first_used;
+
     ngx_http_anon_state_t      first;
-    unsigned                   first_used:1;
 } ngx_http_anon_ctx_t;
 
 
+/*
+ * Hidden: the module's own code reaches it without the GOT; nginx finds it
+ * through ngx_modules[], which the .so resolves itself
+ */
+
+#if (__GNUC__ >= 4)
+extern ngx_module_t  ngx_http_anon_module
+    __attribute__ ((visibility ("hidden")));
+#else
 extern ngx_module_t  ngx_http_anon_module;
+#endif
 
 
 ngx_http_anon_ctx_t *ngx_http_anon_create_ctx(ngx_http_request_t *r);
@@ -261,13 +274,7 @@ ngx_http_anon_scrub_request(ngx_http_request_t *r,
         what &= NGX_HTTP_ANON_SCRUB_HEADERS;
     }
 
-    if (alcf->headers == NULL) {
-        what &= ~NGX_HTTP_ANON_SCRUB_HEADERS;
-    }
-
-    if (alcf->args == NULL) {
-        what &= ~NGX_HTTP_ANON_SCRUB_ARGS;
-    }
+    what &= alcf->lists;
 
     if (what == 0) {
         return NGX_OK;

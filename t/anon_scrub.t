@@ -276,6 +276,29 @@ for my $i (0 .. $#addrs) {
         '5 MB line: no full address';
 }
 
+# Lines longer than a read batch (128 KB) and shorter than a megabyte,
+# one after another: each kept whole, every address truncated.
+
+{
+    my @a = random_addresses(300, 21);
+    my ($in, $want, $i) = ('', '', 0);
+    for my $len (150_000, 131_000, 262_200, 999_000, 140_000) {
+        my $line = '';
+        while (length $line < $len) {
+            my $a = $a[ $i++ % @a ];
+            $line .= "k=$i $a->{text}, ";
+            $want .= "k=$i " . expected($a) . ', ';
+        }
+        $in .= "$line\n";
+        $want .= "\n";
+    }
+    my $out = scrub($in) // '';
+    is(($out =~ tr/\n//), 5, 'lines over a read batch: five lines');
+    ok $out eq $want, 'lines over a read batch: each scrubbed whole'
+        or diag 'first difference at byte '
+            . (($out ^ $want) =~ /^(\0*)/ && length $1);
+}
+
 # 3 MB of nothing but digits and dots: same length, no untruncated quad.
 
 {
