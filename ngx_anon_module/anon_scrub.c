@@ -11,18 +11,31 @@
 
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "ngx_anon_scrub.h"
 
 
 #define ANON_SCRUB_CHUNK  (1024 * 1024)    /* lines up to it are kept whole */
 #define ANON_SCRUB_BATCH  (128 * 1024)     /* scrubbed at once, in the cache */
+#define ANON_SCRUB_MAP    (4 * 1024 * 1024) /* a file from here is mapped */
 
 
+/* where a mapped file was read up to, kept across a SIGBUS */
+static volatile off_t  anon_scrub_pos;
+static sigjmp_buf      anon_scrub_bus;
+
+
+static int anon_scrub_map(unsigned char *out, unsigned prefix4,
+    unsigned prefix6);
+static void anon_scrub_sigbus(int signo);
 static int anon_scrub_prefix(const char *arg, unsigned max, unsigned *bits);
 static size_t anon_scrub_cut(const unsigned char *buf, size_t len,
     int lines);
@@ -82,6 +95,12 @@ main(int argc, char **argv)
         return 1;
     }
 
+    /* a large regular file is read through a mapping first */
+
+    if (anon_scrub_map(out, prefix4, prefix6) != 0) {
+        return 1;
+    }
+
     have = 0;
     eof = 0;
     zeroing = 0;
@@ -90,7 +109,8 @@ main(int argc, char **argv)
 
         if (!eof) {
             n = 2 * ANON_SCRUB_CHUNK - have;
-            rd = read(0, in + have, n < ANON_SCRUB_BATCH ? n : ANON_SCRUB_BATCH);
+            rd = read(0, in + have, (n < ANON_SCRUB_BATCH) ? n
+                                                           : ANON_SCRUB_BATCH);
 
             if (rd == -1) {
                 if (errno == EINTR) {
@@ -157,6 +177,126 @@ main(int argc, char **argv)
     }
 
     return 0;
+}
+
+
+static int
+anon_scrub_map(unsigned char *out, unsigned prefix4, unsigned prefix6)
+{
+    off_t              base, size, pos;
+    size_t             len, n, cut;
+    long               page;
+    struct stat        st;
+    unsigned char     *map, *p;
+    struct sigaction   sa, old;
+
+    /*
+     * A regular file of some size: scrubbed from a mapping in batches of
+     * whole lines, without read(2) copying it.  The file position is left
+     * where the batches ended, for the read(2) loop to go on from: the
+     * rest of a line longer than a megabyte, data appended since, or
+     * everything, if the file shrank while it was read, which read(2)
+     * sees as it is.  Returns -1 on an error, which it reported.
+     */
+
+    if (fstat(0, &st) == -1 || !S_ISREG(st.st_mode)) {
+        return 0;
+    }
+
+    pos = lseek(0, 0, SEEK_CUR);
+    page = sysconf(_SC_PAGESIZE);
+    size = st.st_size;
+
+    if (pos == -1 || page <= 0 || size - pos < ANON_SCRUB_MAP) {
+        return 0;
+    }
+
+    base = pos - pos % page;
+    len = (size_t) (size - base);
+
+    if ((off_t) len != size - base) {
+        return 0;
+    }
+
+    map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, 0, base);
+    if (map == MAP_FAILED) {
+        return 0;
+    }
+
+    (void) madvise(map, len, MADV_SEQUENTIAL);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = anon_scrub_sigbus;
+    sigemptyset(&sa.sa_mask);
+
+    if (sigaction(SIGBUS, &sa, &old) == -1) {
+        munmap(map, len);
+        return 0;
+    }
+
+    anon_scrub_pos = pos;
+
+    if (sigsetjmp(anon_scrub_bus, 1) == 0) {
+
+        for ( ;; ) {
+            pos = anon_scrub_pos;
+            p = map + (pos - base);
+            n = (size - pos < ANON_SCRUB_CHUNK) ? (size_t) (size - pos)
+                                                : ANON_SCRUB_CHUNK;
+
+            /* a batch of whole lines; the last one waits for read(2) */
+
+            cut = anon_scrub_cut(p, (n < ANON_SCRUB_BATCH) ? n
+                                                           : ANON_SCRUB_BATCH,
+                                 1);
+
+            if (cut == 0) {
+                cut = anon_scrub_cut(p, n, 1);
+            }
+
+            if (cut == 0) {
+                break;
+            }
+
+            n = ngx_anon_scrub(out, p, cut, prefix4, prefix6);
+
+            /* bytes of a shrunk file read as zeros are not passed on */
+
+            if (fstat(0, &st) == -1 || st.st_size < pos + (off_t) cut) {
+                break;
+            }
+
+            if (anon_scrub_write(out, n) != 0) {
+                fprintf(stderr, "anon-scrub: write: %s\n", strerror(errno));
+                sigaction(SIGBUS, &old, NULL);
+                munmap(map, len);
+                return -1;
+            }
+
+            anon_scrub_pos = pos + cut;
+        }
+    }
+
+    /* here also after a SIGBUS: the file shrank under the mapping */
+
+    sigaction(SIGBUS, &old, NULL);
+    munmap(map, len);
+
+    if (lseek(0, anon_scrub_pos, SEEK_SET) == -1) {
+        fprintf(stderr, "anon-scrub: lseek: %s\n", strerror(errno));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static void
+anon_scrub_sigbus(int signo)
+{
+    (void) signo;
+
+    siglongjmp(anon_scrub_bus, 1);
 }
 
 

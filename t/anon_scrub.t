@@ -299,6 +299,83 @@ for my $i (0 .. $#addrs) {
             . (($out ^ $want) =~ /^(\0*)/ && length $1);
 }
 
+# A file of 4 MB and more is read through a mapping: the same bytes as
+# through a pipe, from wherever the file position is; data appended while
+# it runs is read on; a file that shrinks while it runs, cut on a page
+# boundary or inside a page, gives what read(2) gives, not a SIGBUS.
+
+{
+    my @a = random_addresses(400, 33);
+    my ($big, $want, $i) = ('', '', 0);
+    while (length $big < 6 * 1024 * 1024) {
+        my $a = $a[ $i++ % @a ];
+        my $l = sprintf "%s - - [10/Oct/2023:13:55:36 +0200] \"GET /p/%d "
+            . "HTTP/1.1\" 200 %d \"-\" \"ua %s\"\n", $a->{text}, $i,
+            $i % 5000, $a->{text};
+        $big .= $l;
+        (my $w = $l) =~ s/\Q$a->{text}\E/expected($a)/ge;
+        $want .= $w;
+    }
+
+    my $out = scrub($big) // '';
+    ok $out eq $want, 'mapped 6 MB file: every line scrubbed';
+
+    # stdin already 1001 bytes in, not at a page or a line
+    spew("$dir/in", $big);
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDIN, '<', "$dir/in" or POSIX::_exit(126);
+        sysseek STDIN, 1001, 0 or POSIX::_exit(126);
+        open STDOUT, '>', "$dir/out" or POSIX::_exit(126);
+        exec { $BIN } $BIN or POSIX::_exit(127);
+    }
+    waitpid $pid, 0;
+    my ($rc, $ref) = pipe_scrub(substr($big, 1001), [65536]);
+    ok $? == 0 && $rc == 0 && slurp("$dir/out") eq $ref,
+        'mapped file from an offset: the same as through a pipe';
+
+    # while anon-scrub waits on a full pipe: append, or shrink the file
+    my $during = sub {
+        my ($change) = @_;
+        spew("$dir/in", $big);
+        pipe my $r, my $w or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $r;
+            open STDIN, '<', "$dir/in" or POSIX::_exit(126);
+            open STDOUT, '>&', $w or POSIX::_exit(126);
+            exec { $BIN } $BIN or POSIX::_exit(127);
+        }
+        close $w;
+        my $got = '';
+        sysread $r, $got, 4096 or die "read: $!";
+        $change->();
+        local $/;
+        $got .= <$r> // '';
+        waitpid $pid, 0;
+        return ($? >> 8, $got);
+    };
+
+    my $more = join '', map { "$_->{text} appended\n" } @a[0 .. 99];
+    my ($rc2, $got) = $during->(sub {
+        open my $fh, '>>:raw', "$dir/in" or die;
+        print {$fh} $more;
+        close $fh;
+    });
+    my ($rc3, $ref2) = pipe_scrub($big . $more, [65536]);
+    ok $rc2 == 0 && $rc3 == 0 && $got eq $ref2,
+        'mapped file appended to while read: the new lines too';
+
+    for my $size (2 * 1024 * 1024, 2 * 1024 * 1024 + 123) {
+        my ($rc4, $got4) = $during->(sub { truncate "$dir/in", $size });
+        my ($rc5, $ref4) = pipe_scrub(substr($big, 0, $size), [65536]);
+        ok $rc4 == 0 && $rc5 == 0 && $got4 eq $ref4,
+            "mapped file cut to $size bytes while read: what read(2) gives"
+            or diag "exit $rc4, " . length($got4) . ' bytes, want '
+                . length($ref4);
+    }
+}
+
 # 3 MB of nothing but digits and dots: same length, no untruncated quad.
 
 {
