@@ -20,7 +20,7 @@
 #   --configs ID,...   only these configurations and the baseline
 #   --requests N    callgrind: requests measured per case [1000]
 #   --duration S    wrk/h2load: seconds per run [2]
-#   --runs N        wrk/h2load: rounds [5]
+#   --runs N        wrk/h2load: rounds [7]
 #   --lines N       anon-scrub: lines of the generated log [1000000]
 #   --out FILE      the page [docs/benchmarks.md]; "-" for none
 #
@@ -47,7 +47,7 @@ my %opt = (
     only     => 'callgrind,rps,scrub',
     requests => 1000,
     duration => 2,
-    runs     => 5,
+    runs     => 7,
     lines    => 1_000_000,
     out      => "$ROOT/docs/benchmarks.md",
 );
@@ -568,7 +568,7 @@ sub run_rps {
     my $uport = free_port();
     start_nginx($updir, upstream_conf($updir, $uport), 1, $uport);
 
-    my (%port, %worker);
+    my (%port, %dir);
 
     for my $c (@CONFIGS) {
         my $d = "$DIR/rps/$c->{id}";
@@ -577,19 +577,29 @@ sub run_rps {
         make_path($d);
         write_file("$d/mark", "mark\n");
 
-        my @p = (free_port(), free_port());
-        $port{$c->{id}} = \@p;
-
-        my $pid = start_nginx($d, conf_text($c, $d, 'on', @p, $uport,
-                                            '/dev/null'), 0, $p[0]);
-
-        $worker{$c->{id}} = worker_of($pid);
+        $dir{$c->{id}} = $d;
+        $port{$c->{id}} = [ free_port(), free_port() ];
     }
 
     my @tools = (['wrk', 'HTTP/1.1'], ['h2load', 'HTTP/2']);
 
     for my $round (1 .. $opt{runs}) {
         print "  round $round:";
+
+        # every configuration's nginx anew in each round: where a process
+        # lands (caches, memory) varies from run to run like the rest
+
+        my (%master, %worker);
+
+        for my $c (@CONFIGS) {
+            my ($d, @p) = ($dir{$c->{id}}, @{ $port{$c->{id}} });
+
+            $master{$c->{id}} = start_nginx($d, conf_text($c, $d, 'on', @p,
+                                                          $uport,
+                                                          '/dev/null'),
+                                            0, $p[0]);
+            $worker{$c->{id}} = worker_of($master{$c->{id}});
+        }
 
         for my $c (@CONFIGS) {
             for my $loc (@LOCS) {
@@ -622,6 +632,8 @@ sub run_rps {
 
             print " $c->{id}";
         }
+
+        stop_pid($master{$_->{id}}, 'TERM', 30) for @CONFIGS;
 
         print "\n";
     }
@@ -1044,7 +1056,9 @@ nginx with `master_process on` and one worker, pinned to core 0; wrk
 cleartext, 1 thread, 32 connections, 4 streams each) on core 1, beside
 the upstream.  Every configuration gets the tracker's request.
 $opt{runs} rounds of $opt{duration} s per cell, the configurations in turn
-within a round.  Other work on the machine only ever slows a run down, so
+within a round; each round starts every configuration's nginx anew, so
+that where its processes land (caches, memory) varies from run to run
+like the rest of the noise and does not stay with one row.  Other work on the machine only ever slows a run down, so
 each cell takes the best run: the most requests per second, the least CPU
 time per request.  The baseline row is that best run, with the range of
 all runs; the other rows are the ratio of their best to the baseline's
@@ -1193,21 +1207,24 @@ sub page_goals {
         push @why, why_ir($cg, 'trunc/proxy/plain', 'truncation only',
                           1, $pct, $d < $md ? undef : $md)
                    . '  What is left is the work every request needs: '
-                   . 'five places where nginx hands the request to the '
-                   . 'module (the server rewrite and rewrite phases, where '
-                   . 'an internal redirect gives access checks the real '
-                   . 'address back; precontent, where it is truncated; '
-                   . 'the header filter and the log phase, for requests '
-                   . 'that end before precontent), each some 25 to 35 '
-                   . 'instructions to enter and check, and one swap: '
-                   . 'truncate, print the address as nginx does, record '
-                   . 'the swap in a pool cleanup that undoes it, and '
-                   . 'invalidate the cached variables that showed the full '
-                   . 'address.  Less would mean dropping one of those '
-                   . 'places, and a guarantee with it: the header filter '
-                   . 'keeps the full address out of `add_header` of early '
-                   . 'responses, the log handler out of the log of '
-                   . 'requests that never send a header.'
+                   . 'four places where nginx hands the request to the '
+                   . 'module (the server rewrite phase, where the error '
+                   . 'log is wrapped and an internal redirect gives access '
+                   . 'checks the real address back; precontent, where the '
+                   . 'address is truncated; the header filter and the log '
+                   . 'phase, for requests that end before precontent; a '
+                   . 'fifth, the location rewrite phase, only with '
+                   . '`strict`, argument lists or named locations), each '
+                   . 'some 20 instructions to enter and check, and one '
+                   . 'swap: the context allocated, the address truncated '
+                   . 'and printed as nginx does, the swap recorded in a '
+                   . 'pool cleanup that undoes it, and cached variables '
+                   . 'that showed the full address invalidated.  Less '
+                   . 'would mean dropping one of those places, and a '
+                   . 'guarantee with it: the header filter keeps the full '
+                   . 'address out of `add_header` of early responses, the '
+                   . 'log handler out of the log of requests that never '
+                   . 'send a header.'
             if $pct > 1 || $d >= $md;
 
         ($d, $pct) = $ir->('on', 'proxy', 'tracker');
@@ -1219,12 +1236,18 @@ sub page_goals {
         push @why, why_ir($cg, 'on/proxy/tracker', 'the tracker\'s request '
                           . '(5 addresses: X-Real-IP, 3 in X-Forwarded-For, '
                           . '`cip`)', 2.5, $pct)
-                   . '  Each address costs the scrubber some 170 to 250 '
-                   . 'instructions (find it, parse, truncate, print), and '
-                   . 'each value that changes is copied into the request\'s '
-                   . 'pool: two headers and the query, which `$args`, '
-                   . '`$request_uri` and `$request` then show; the last two '
-                   . 'share one copy.'
+                   . '  Each address costs the scrubber some 220 '
+                   . 'instructions (find it, parse, truncate, print), each '
+                   . 'scrubbed value some 90 more, and each value that '
+                   . 'changes is copied into the request\'s pool: two '
+                   . 'headers and the query, which `$args`, `$request_uri` '
+                   . 'and `$request` then show; the last two share one '
+                   . 'copy.  The goal leaves little room for that: '
+                   . 'truncation alone takes about 1 % (the row above), so '
+                   . 'the five addresses, the two header values and the '
+                   . 'query would have to fit in the other 1.5 %, about '
+                   . '100 instructions an address with everything around '
+                   . 'it.'
             if $pct > 2.5;
 
         if ($cg->{geo1}) {
