@@ -299,7 +299,11 @@ ngx_http_anon_xff_variable(ngx_http_request_t *r,
 
     /* documented: without X-Forwarded-For, the same as $remote_addr */
 
+#if (nginx_version < 1023000)
     if (r->headers_in.x_forwarded_for.nelts == 0) {
+#else
+    if (r->headers_in.x_forwarded_for == NULL) {
+#endif
         v->len = r->connection->addr_text.len;
         v->valid = 1;
         v->no_cacheable = 0;
