@@ -33,6 +33,8 @@ static ngx_int_t ngx_http_anon_rewrite_phase(ngx_http_request_t *r,
     ngx_http_phase_handler_t *ph);
 static ngx_int_t ngx_http_anon_precontent_phase(ngx_http_request_t *r,
     ngx_http_phase_handler_t *ph);
+static ngx_inline ngx_int_t ngx_http_anon_rewrite_result(
+    ngx_http_request_t *r, ngx_int_t rc);
 static ngx_int_t ngx_http_anon_log_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_anon_header_filter(ngx_http_request_t *r);
 static u_char *ngx_http_anon_log_error(ngx_log_t *log, u_char *buf,
@@ -922,14 +924,7 @@ ngx_http_anon_server_rewrite_phase(ngx_http_request_t *r,
 
     rc = ngx_http_anon_server_rewrite_handler(r);
 
-    if (rc == NGX_DECLINED) {
-        r->phase_handler++;
-        return NGX_AGAIN;
-    }
-
-    ngx_http_finalize_request(r, rc);
-
-    return NGX_OK;
+    return ngx_http_anon_rewrite_result(r, rc);
 }
 
 
@@ -941,12 +936,23 @@ ngx_http_anon_rewrite_phase(ngx_http_request_t *r,
 
     rc = ngx_http_anon_rewrite_handler(r);
 
+    return ngx_http_anon_rewrite_result(r, rc);
+}
+
+
+/* what ngx_http_core_rewrite_phase() does with a handler's result */
+
+static ngx_inline ngx_int_t
+ngx_http_anon_rewrite_result(ngx_http_request_t *r, ngx_int_t rc)
+{
     if (rc == NGX_DECLINED) {
         r->phase_handler++;
         return NGX_AGAIN;
     }
 
-    ngx_http_finalize_request(r, rc);
+    if (rc != NGX_DONE) {
+        ngx_http_finalize_request(r, rc);
+    }
 
     return NGX_OK;
 }
