@@ -48,7 +48,7 @@ typedef struct {
 typedef struct {
     ngx_flag_t                 enabled;
     ngx_flag_t                 strict;
-    ngx_flag_t                 rewrite;          /* a location's phase */
+    ngx_flag_t                 rewrite;          /* location rewrite hook */
     ngx_flag_t                 error_log;
 
     /* the http level's prefixes and BSN mode, for the error log */
@@ -186,9 +186,8 @@ extern ngx_module_t  ngx_http_anon_module;
 ngx_http_anon_ctx_t *ngx_http_anon_create_ctx(ngx_http_request_t *r);
 
 /*
- * The slow paths of per-request work have external linkage: the module is
- * position-independent code, so they are not inlined into the fast paths,
- * which stay small.
+ * The slow paths of per-request work: functions of their own, called from
+ * fast paths that stay small enough to need no stack frame
  */
 ngx_int_t ngx_http_anon_swap(ngx_http_request_t *r,
     ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx);
