@@ -1693,8 +1693,9 @@ sub environment {
 
     my $commit = `git -C '$ROOT' rev-parse --short HEAD 2>/dev/null`
                  =~ s/\s+//gr;
+    # the page itself does not count: it is being written
     my $dirty = `git -C '$ROOT' status --porcelain --untracked-files=no `
-              . '2>/dev/null';
+              . "-- . ':!docs/benchmarks.md' 2>/dev/null";
     $e{commit} = $commit ? "`$commit`" . ($dirty ? ' with local changes'
                                                  : '')
                          : 'unknown';
