@@ -1693,9 +1693,11 @@ sub environment {
 
     my $commit = `git -C '$ROOT' rev-parse --short HEAD 2>/dev/null`
                  =~ s/\s+//gr;
+
     # the page itself does not count: it is being written
-    my $dirty = `git -C '$ROOT' status --porcelain --untracked-files=no `
-              . "-- . ':!docs/benchmarks.md' 2>/dev/null";
+    my $status = "git -C '$ROOT' status --porcelain --untracked-files=no "
+               . "-- . ':!docs/benchmarks.md' 2>/dev/null";
+    my $dirty = `$status`;
     $e{commit} = $commit ? "`$commit`" . ($dirty ? ' with local changes'
                                                  : '')
                          : 'unknown';
