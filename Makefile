@@ -224,8 +224,9 @@ $(DEB_FILE): $(MODULE) $(BUILD)/anon-scrub $(DEB_INPUTS)
 #                  mutations (part of make test)
 # make test-asan   the whole t/ suite with the module built with
 #                  AddressSanitizer and UBSan ($(BUILD)/asan), loaded into
-#                  Debian's nginx with libasan preloaded; fails on any
-#                  sanitizer report or on a leak with a frame in the module
+#                  Debian's nginx with libasan preloaded, and anon-scrub
+#                  built with them; fails on any sanitizer report or on a
+#                  leak with a frame in the module or in anon-scrub
 FUZZ_TIME      ?= 60
 FUZZ_TARGETS   := addr scrub args json bsn
 FUZZ_BINS      := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
@@ -290,12 +291,22 @@ $(ASAN_BUILD)/Makefile: config $(BUILD)/.deps
 $(ASAN_MODULE): $(ASAN_BUILD)/Makefile $(SRCS)
 	$(MAKE) -s -f $(ASAN_BUILD)/Makefile -C $(NGINX_SRC) modules
 
+# anon-scrub too: a sanitizer error or a leak makes it exit non-zero
+$(ASAN_BUILD)/anon-scrub: $(SCRUB_SRCS) \
+                          $(wildcard ngx_anon_module/ngx_anon_*.h) \
+                          $(BUILD)/.deps
+	@mkdir -p $(ASAN_BUILD)
+	$(CC) $(ASAN_CFLAGS) -fno-sanitize-recover=all -std=c99 \
+	    -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Ingx_anon_module \
+	    -o $@ $(SCRUB_SRCS)
+
 # Every sanitizer report fails the run, and so does a leak report with a
 # frame in the module; leaks of nginx, OpenSSL and libc alone are counted.
-test-asan: $(ASAN_MODULE) $(BUILD)/anon-scrub $(NODE_MODULES)/matomo-tracker \
-           $(BUILD)/.load-deps
+test-asan: $(ASAN_MODULE) $(ASAN_BUILD)/anon-scrub \
+           $(NODE_MODULES)/matomo-tracker $(BUILD)/.load-deps
 	@rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	ANON_MODULE=$(ASAN_MODULE) NGINX_BIN=$(NGINX_BIN) \
+	    ANON_SCRUB=$(ASAN_BUILD)/anon-scrub \
 	    NODE_PATH=$(NODE_MODULES) ANON_TEST_TIMEOUT_SCALE=3 \
 	    ANON_SCALE_N=$(ASAN_SCALE_N) ANON_LOAD_SECS=$(ASAN_LOAD_SECS) \
 	    ANON_TEST_NGINX_ENV="$(ASAN_ENV)" \

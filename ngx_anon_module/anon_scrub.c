@@ -33,6 +33,8 @@ static volatile off_t  anon_scrub_pos;
 static sigjmp_buf      anon_scrub_bus;
 
 
+static int anon_scrub_read(unsigned char *in, unsigned char *out,
+    unsigned prefix4, unsigned prefix6);
 static int anon_scrub_map(unsigned char *out, unsigned prefix4,
     unsigned prefix6);
 static void anon_scrub_sigbus(int signo);
@@ -47,9 +49,7 @@ static void anon_scrub_usage(FILE *f);
 int
 main(int argc, char **argv)
 {
-    int             i, eof, zeroing;
-    size_t          have, cut, n;
-    ssize_t         rd;
+    int             i, rc;
     unsigned        prefix4, prefix6;
     unsigned char  *in, *out;
 
@@ -92,14 +92,32 @@ main(int argc, char **argv)
 
     if (in == NULL || out == NULL) {
         fprintf(stderr, "anon-scrub: out of memory\n");
+        free(in);
+        free(out);
         return 1;
     }
 
     /* a large regular file is read through a mapping first */
 
-    if (anon_scrub_map(out, prefix4, prefix6) != 0) {
-        return 1;
-    }
+    rc = (anon_scrub_map(out, prefix4, prefix6) != 0
+          || anon_scrub_read(in, out, prefix4, prefix6) != 0);
+
+    free(in);
+    free(out);
+
+    return rc;
+}
+
+
+static int
+anon_scrub_read(unsigned char *in, unsigned char *out, unsigned prefix4,
+    unsigned prefix6)
+{
+    int       eof, zeroing;
+    size_t    have, cut, n;
+    ssize_t   rd;
+
+    /* standard input to its end, a batch of whole lines at a time */
 
     have = 0;
     eof = 0;
