@@ -50,6 +50,8 @@ typedef struct {
     uint32_t              mask4;
     unsigned              prefix4;
     unsigned              prefix6;
+    unsigned char         pad[16];
+    unsigned char         text[16];
 } ngx_anon_scrub_t;
 
 
@@ -66,15 +68,15 @@ static unsigned ngx_anon_scrub_bits(unsigned x);
 static const unsigned char *ngx_anon_scrub_next(ngx_anon_scrub_t *sc,
     const unsigned char *s, const unsigned char *last);
 static void ngx_anon_scrub_put4(ngx_anon_scrub_t *sc,
-    const unsigned char *s, const unsigned char *p, uint32_t t);
+    const unsigned char *s, uint32_t t);
 static const unsigned char *ngx_anon_scrub_other(ngx_anon_scrub_t *sc,
     const unsigned char *s, const unsigned char *last);
 static const unsigned char *ngx_anon_scrub_span(const unsigned char *s,
     const unsigned char *last, size_t *dots, size_t *colons, unsigned *pair);
 static const unsigned char *ngx_anon_scrub_quad(const unsigned char *p,
-    const unsigned char *last, uint32_t *addr);
+    uint32_t *addr);
 static const unsigned char *ngx_anon_scrub_octet(const unsigned char *p,
-    const unsigned char *last, unsigned *value);
+    unsigned *value);
 static void ngx_anon_scrub_flush(ngx_anon_scrub_t *sc,
     const unsigned char *to);
 static void ngx_anon_scrub_move(unsigned char *dst, const unsigned char *s,
@@ -422,23 +424,36 @@ static const unsigned char *
 ngx_anon_scrub_next(ngx_anon_scrub_t *sc, const unsigned char *s,
     const unsigned char *last)
 {
+    size_t                n;
     uint32_t              a, t;
-    const unsigned char  *p, *e;
+    const unsigned char  *b, *p, *e;
 
     /*
      * A dotted quad, parts of one to three digits up to 255, maybe with
      * ":port", is done here as ngx_anon_scrub_run() does it: truncated,
      * leading zeros read as decimal, whether ngx_anon_addr_parse() takes
      * the quad or ngx_anon_scrub_numbers() does; the text is kept if
-     * truncation does not change the address.
+     * truncation does not change the address.  The quad is read from 16
+     * bytes: near the end, from a copy followed by zeros, which no part
+     * of a quad is.
      */
 
-    p = ngx_anon_scrub_quad(s, last, &a);
+    b = s;
+    n = last - s;
+
+    if (n < 16) {
+        memset(sc->pad, 0, 16);
+        ngx_anon_scrub_move(sc->pad, s, n);
+        b = sc->pad;
+    }
+
+    p = ngx_anon_scrub_quad(b, &a);
 
     if (p == NULL) {
         return ngx_anon_scrub_other(sc, s, last);
     }
 
+    p = s + (p - b);
     e = p;
 
     if (e != last) {
@@ -461,30 +476,37 @@ ngx_anon_scrub_next(ngx_anon_scrub_t *sc, const unsigned char *s,
     t = a & sc->mask4;
 
     if (t != a) {
-        ngx_anon_scrub_put4(sc, s, p, t);
+        ngx_anon_scrub_put4(sc, s, t);
+        sc->copied = p;
     }
 
     return e;
 }
 
 
-/* the truncated quad t in place of s .. p; the port is copied later */
+/* the truncated quad t in place of the one at s; the port is copied later */
 
 static void
-ngx_anon_scrub_put4(ngx_anon_scrub_t *sc, const unsigned char *s,
-    const unsigned char *p, uint32_t t)
+ngx_anon_scrub_put4(ngx_anon_scrub_t *sc, const unsigned char *s, uint32_t t)
 {
-    unsigned char  t4[4], buf[NGX_ANON_ADDR_STRLEN];
-
-    t4[0] = (unsigned char) (t >> 24);
-    t4[1] = (unsigned char) (t >> 16);
-    t4[2] = (unsigned char) (t >> 8);
-    t4[3] = (unsigned char) t;
+    size_t  n;
 
     ngx_anon_scrub_flush(sc, s);
 
-    sc->out += ngx_anon_addr_format(t4, 4, sc->dst ? sc->dst + sc->out : buf);
-    sc->copied = p;
+    /* the octets first, in the buffer the text goes to */
+
+    sc->text[0] = (unsigned char) (t >> 24);
+    sc->text[1] = (unsigned char) (t >> 16);
+    sc->text[2] = (unsigned char) (t >> 8);
+    sc->text[3] = (unsigned char) t;
+
+    n = ngx_anon_addr_format4(sc->text, sc->text);
+
+    if (sc->dst) {
+        ngx_anon_scrub_move(sc->dst + sc->out, sc->text, n);
+    }
+
+    sc->out += n;
 }
 
 
@@ -608,34 +630,34 @@ done:
 
 /*
  * Four parts of one to three digits up to 255 separated by dots, read as
- * decimal: the end of the fourth part, NULL if p does not start so.
+ * decimal, from 16 bytes at p: the end of the fourth part, NULL if p does
+ * not start so.
  */
 
 static NGX_ANON_SCRUB_INLINE const unsigned char *
-ngx_anon_scrub_quad(const unsigned char *p, const unsigned char *last,
-    uint32_t *addr)
+ngx_anon_scrub_quad(const unsigned char *p, uint32_t *addr)
 {
     unsigned  v0, v1, v2, v3;
 
-    p = ngx_anon_scrub_octet(p, last, &v0);
+    p = ngx_anon_scrub_octet(p, &v0);
 
-    if (p == NULL || p == last || *p != '.') {
+    if (p == NULL || *p != '.') {
         return NULL;
     }
 
-    p = ngx_anon_scrub_octet(p + 1, last, &v1);
+    p = ngx_anon_scrub_octet(p + 1, &v1);
 
-    if (p == NULL || p == last || *p != '.') {
+    if (p == NULL || *p != '.') {
         return NULL;
     }
 
-    p = ngx_anon_scrub_octet(p + 1, last, &v2);
+    p = ngx_anon_scrub_octet(p + 1, &v2);
 
-    if (p == NULL || p == last || *p != '.') {
+    if (p == NULL || *p != '.') {
         return NULL;
     }
 
-    p = ngx_anon_scrub_octet(p + 1, last, &v3);
+    p = ngx_anon_scrub_octet(p + 1, &v3);
 
     if (p == NULL) {
         return NULL;
@@ -649,66 +671,39 @@ ngx_anon_scrub_quad(const unsigned char *p, const unsigned char *last,
 
 /*
  * One to three digits up to 255: the end, NULL if p does not start so.
- * With four bytes or more left there is no need to look for the end.
+ * Reads three bytes.
  */
 
 static NGX_ANON_SCRUB_INLINE const unsigned char *
-ngx_anon_scrub_octet(const unsigned char *p, const unsigned char *last,
-    unsigned *value)
+ngx_anon_scrub_octet(const unsigned char *p, unsigned *value)
 {
     unsigned  v, c;
 
-    if (last - p >= 4) {
-
-        if ((v = (unsigned) p[0] - '0') > 9) {
-            return NULL;
-        }
-
-        if ((c = (unsigned) p[1] - '0') > 9) {
-            *value = v;
-            return p + 1;
-        }
-
-        v = v * 10 + c;
-
-        if ((c = (unsigned) p[2] - '0') > 9) {
-            *value = v;
-            return p + 2;
-        }
-
-        v = v * 10 + c;
-
-        if (v > 255) {
-            return NULL;
-        }
-
-        *value = v;
-        return p + 3;
-    }
-
-    if (p == last || (v = (unsigned) *p - '0') > 9) {
+    if ((v = (unsigned) p[0] - '0') > 9) {
         return NULL;
     }
 
-    p++;
+    if ((c = (unsigned) p[1] - '0') > 9) {
+        *value = v;
+        return p + 1;
+    }
 
-    if (p != last && (c = (unsigned) *p - '0') <= 9) {
-        v = v * 10 + c;
-        p++;
+    v = v * 10 + c;
 
-        if (p != last && (c = (unsigned) *p - '0') <= 9) {
-            v = v * 10 + c;
-            p++;
+    if ((c = (unsigned) p[2] - '0') > 9) {
+        *value = v;
+        return p + 2;
+    }
 
-            if (v > 255) {
-                return NULL;
-            }
-        }
+    v = v * 10 + c;
+
+    if (v > 255) {
+        return NULL;
     }
 
     *value = v;
 
-    return p;
+    return p + 3;
 }
 
 
