@@ -532,7 +532,19 @@ START_TEST(test_args_ref_tracking)
         "&url=https%3A%2F%2Fx.example%2F%3Fid%3D111222333&cip=2001:db8::1",
         "CIP=198.51.100.77", "c%69p=198.51.100.77", "ci+p=198.51.100.77",
         "cip", "cip=", "=cip", "&&cip=1.2.3.4&&", "cip=1.2.3.4&", "&",
-        "action_name=A%20very%20long%20title%20of%20a%20page&cip=1.2.3.4"
+        "action_name=A%20very%20long%20title%20of%20a%20page&cip=1.2.3.4",
+
+        /* a tracker's query as Matomo's JavaScript sends it */
+        "action_name=Home&idsite=1&rec=1&r=123456&h=12&m=34&s=56"
+        "&url=https%3A%2F%2Fexample.nl%2Fpage&_id=0123456789abcdef&_idn=0"
+        "&send_image=0&_refts=0&pv_id=AbCdEf&pf_net=0&pf_srv=12&pf_tfr=3"
+        "&pf_dm1=100&uadata=%7B%7D&cookie=1&res=1920x1080&cip=198.51.100.77",
+
+        /* names of sixteen bytes or more, escaped names after plain ones */
+        "a_parameter_name_of_36_bytes_or_so=1&cip=1.2.3.4&idsite=1",
+        "idsite=1&rec=1&action=x&c%69p=198.51.100.77&rec=2&rec=3&rec=4",
+        "idsite=1&rec=1&action=x&ci+p=198.51.100.77&rec=2&rec=3&rec=4",
+        "idsite=1&rec=1&action=x&&&&&&&&&&&&&&&&&&&cip=198.51.100.77"
     };
 
     check_ref_bufs_init(&b);
