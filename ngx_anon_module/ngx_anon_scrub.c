@@ -69,6 +69,7 @@ static const unsigned char *ngx_anon_scrub_next(ngx_anon_scrub_t *sc,
     const unsigned char *s, const unsigned char *last);
 static void ngx_anon_scrub_put4(ngx_anon_scrub_t *sc,
     const unsigned char *s, uint32_t t);
+static size_t ngx_anon_scrub_format4(ngx_anon_scrub_t *sc, uint32_t t);
 static const unsigned char *ngx_anon_scrub_other(ngx_anon_scrub_t *sc,
     const unsigned char *s, const unsigned char *last);
 static const unsigned char *ngx_anon_scrub_span(const unsigned char *s,
@@ -123,6 +124,8 @@ size_t
 ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
     unsigned prefix4, unsigned prefix6)
 {
+    size_t                n;
+    uint32_t              a, t;
     ngx_anon_scrub_t      sc;
     const unsigned char  *p, *last;
 #if (NGX_ANON_SCRUB_SSE2)
@@ -141,6 +144,32 @@ ngx_anon_scrub(unsigned char *dst, const unsigned char *src, size_t len,
     sc.mask4 = (prefix4 >= 32) ? 0xffffffff : ~(0xffffffffu >> prefix4);
     sc.prefix4 = prefix4;
     sc.prefix6 = prefix6;
+
+    /* a value that is one dotted quad (X-Real-IP, an argument) at once */
+
+    if (len - 7 < 9) {
+        memset(sc.pad, 0, 16);
+        ngx_anon_scrub_move(sc.pad, src, len);
+
+        if (ngx_anon_scrub_quad(sc.pad, &a) == sc.pad + len) {
+            t = a & sc.mask4;
+
+            if (t == a) {
+                n = len;
+                p = src;
+
+            } else {
+                n = ngx_anon_scrub_format4(&sc, t);
+                p = sc.text;
+            }
+
+            if (dst) {
+                ngx_anon_scrub_move(dst, p, n);
+            }
+
+            return n;
+        }
+    }
 
     p = src;
     last = src + len;
@@ -493,6 +522,21 @@ ngx_anon_scrub_put4(ngx_anon_scrub_t *sc, const unsigned char *s, uint32_t t)
 
     ngx_anon_scrub_flush(sc, s);
 
+    n = ngx_anon_scrub_format4(sc, t);
+
+    if (sc->dst) {
+        ngx_anon_scrub_move(sc->dst + sc->out, sc->text, n);
+    }
+
+    sc->out += n;
+}
+
+
+/* the text of the quad t in sc->text: its length */
+
+static NGX_ANON_SCRUB_INLINE size_t
+ngx_anon_scrub_format4(ngx_anon_scrub_t *sc, uint32_t t)
+{
     /* the octets first, in the buffer the text goes to */
 
     sc->text[0] = (unsigned char) (t >> 24);
@@ -500,13 +544,7 @@ ngx_anon_scrub_put4(ngx_anon_scrub_t *sc, const unsigned char *s, uint32_t t)
     sc->text[2] = (unsigned char) (t >> 8);
     sc->text[3] = (unsigned char) t;
 
-    n = ngx_anon_addr_format4(sc->text, sc->text);
-
-    if (sc->dst) {
-        ngx_anon_scrub_move(sc->dst + sc->out, sc->text, n);
-    }
-
-    sc->out += n;
+    return ngx_anon_addr_format4(sc->text, sc->text);
 }
 
 
