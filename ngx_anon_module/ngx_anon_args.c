@@ -756,22 +756,31 @@ ngx_anon_args_skip(const unsigned char *p, const unsigned char *start,
             return p;
         }
 
-        /* every "&" in the bytes comes after the "=" */
+        /* every "&" in the bytes comes after the "="; a long value */
 
         amp = (unsigned) _mm_movemask_epi8(a);
 
-        if (amp) {
-            p += __builtin_ctz(amp) + 1;
-            continue;
+        while (amp == 0) {
+            p += 16;
+
+            if (end - p < 16) {
+                q = ngx_anon_args_value_end(p, start, end);
+
+                if (q == end) {
+                    return end;
+                }
+
+                p = q;
+                amp = 1;
+                break;
+            }
+
+            amp = (unsigned) _mm_movemask_epi8(
+                      _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) p),
+                                     _mm_set1_epi8('&')));
         }
 
-        q = ngx_anon_args_value_end(p + n + 1, start, end);
-
-        if (q == end) {
-            return end;
-        }
-
-        p = q + 1;
+        p += __builtin_ctz(amp) + 1;
     }
 
 #endif
