@@ -106,12 +106,17 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
 {
     u_char           *p;
     size_t            len, n;
+    uint64_t          mask;
     ngx_str_t        *name;
-    ngx_uint_t        i, j, key;
+    ngx_uint_t        i, j, key, nnames, *hashes;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
     name = alcf->headers->elts;
+    nnames = alcf->headers->nelts;
+    hashes = alcf->header_hashes;
+    mask = alcf->header_mask;
+
     part = &r->headers_in.headers.part;
     h = part->elts;
 
@@ -127,16 +132,15 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
             i = 0;
         }
 
-        key = alcf->header_hashes ? h[i].hash : h[i].key.len;
+        key = hashes ? h[i].hash : h[i].key.len;
 
-        if (!(alcf->header_mask & ((uint64_t) 1 << (key & 63)))) {
+        if (!(mask & ((uint64_t) 1 << (key & 63)))) {
             continue;
         }
 
-        for (j = 0; j < alcf->headers->nelts; j++) {
+        for (j = 0; j < nnames; j++) {
             if (h[i].key.len == name[j].len
-                && (alcf->header_hashes == NULL
-                    || alcf->header_hashes[j] == h[i].hash)
+                && (hashes == NULL || hashes[j] == key)
                 && ngx_memcmp(h[i].lowcase_key, name[j].data, name[j].len)
                    == 0)
             {
@@ -144,7 +148,7 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
             }
         }
 
-        if (j == alcf->headers->nelts) {
+        if (j == nnames) {
             continue;
         }
 
