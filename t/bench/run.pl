@@ -1236,18 +1236,7 @@ sub page_goals {
         push @why, why_ir($cg, 'on/proxy/tracker', 'the tracker\'s request '
                           . '(5 addresses: X-Real-IP, 3 in X-Forwarded-For, '
                           . '`cip`)', 2.5, $pct)
-                   . '  Each address costs the scrubber some 220 '
-                   . 'instructions (find it, parse, truncate, print), each '
-                   . 'scrubbed value some 90 more, and each value that '
-                   . 'changes is copied into the request\'s pool: two '
-                   . 'headers and the query, which `$args`, `$request_uri` '
-                   . 'and `$request` then show; the last two share one '
-                   . 'copy.  The goal leaves little room for that: '
-                   . 'truncation alone takes about 1 % (the row above), so '
-                   . 'the five addresses, the two header values and the '
-                   . 'query would have to fit in the other 1.5 %, about '
-                   . '100 instructions an address with everything around '
-                   . 'it.'
+                   . why_tracker($cg, $ir, 2.5)
             if $pct > 2.5;
 
         if ($cg->{geo1}) {
@@ -1366,6 +1355,51 @@ sub page_goals {
 
 
 # why an instruction goal is missed, from the profile of the case
+
+# where the tracker's instructions go, by parts of the module, against what
+# the goal leaves once truncation has taken its share
+
+sub why_tracker {
+    my ($cg, $ir, $goal) = @_;
+
+    my $q = $cg->{profile}{'on/proxy/tracker'} or return '';
+    my $t = $cg->{profile}{'trunc/proxy/plain'} or return '';
+    my $base = $cg->{baseline}{proxy}{tracker}{ir};
+
+    my %part;
+
+    for my $d (@{ $q->{delta} }) {
+        my $k = $d->[0] =~ /^ngx_anon_(?:scrub|addr)/ ? 'scrub'
+              : $d->[0] =~ /^ngx_anon_args_/ ? 'args'
+              : $d->[0] =~ /^ngx_http_anon_(?:scrub_|flush_)/ ? 'glue'
+              : $d->[0] =~ /^ngx_(?:http_)?anon_/ ? 'trunc'
+              : 'other';
+        $part{$k} += $d->[1];
+    }
+
+    my ($td) = $ir->('trunc', 'proxy', 'plain');
+    my $room = $goal / 100 * $base - $td;
+
+    return sprintf '  By parts of the module: the scrubber %s for the five '
+        . 'addresses (about %s each: find, parse, truncate, print; a value '
+        . 'that is one address is done at once), the walk over the '
+        . 'arguments %s (five arguments, one named; the changed value '
+        . 'escaped again), the code that finds the two headers among the '
+        . 'eight, copies the changed values into the request\'s pool and '
+        . 'invalidates cached variables %s, the hooks and the swap of '
+        . 'truncation %s, and nginx and libc working for them %s (copies, '
+        . 'allocations).  The goal leaves little room for that: '
+        . 'truncation alone takes %s here (the row above), so everything '
+        . 'else would have to fit in %s instructions, about %s an address '
+        . 'with the headers, the arguments and the copies around it; '
+        . 'reading a dotted quad alone, four octets of up to three digits '
+        . 'each checked, takes some 80.',
+        map({ fmt_delta($part{$_} // 0) } qw(scrub)),
+        fmt_int(($part{scrub} // 0) / 5),
+        map({ fmt_delta($part{$_} // 0) } qw(args glue trunc other)),
+        fmt_delta($td), fmt_int($room), fmt_int($room / 5);
+}
+
 
 sub why_ir {
     my ($cg, $key, $what, $goal, $pct, $map) = @_;
