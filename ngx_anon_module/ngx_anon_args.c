@@ -715,9 +715,9 @@ ngx_anon_args_known(const unsigned char *name, size_t len,
 
 /*
  * Skips the arguments from p on that are none of the names for sure: a
- * plain name, its "=" and the "&" after the value first in eight bytes
- * looked at together, the name not passing the filter.  Returns the
- * start of the first argument to look at, or end.
+ * plain name, its "=" and the "&" after the value first in sixteen (with
+ * SSE2) or eight bytes looked at together, the name not passing the
+ * filter.  Returns the start of the first argument to look at, or end.
  */
 
 static inline const unsigned char *
@@ -764,13 +764,14 @@ ngx_anon_args_skip(const unsigned char *p, const unsigned char *start,
             p += 16;
 
             if (end - p < 16) {
-                q = ngx_anon_args_value_end(p, start, end);
+                p = ngx_anon_args_value_end(p, start, end);
 
-                if (q == end) {
+                if (p == end) {
                     return end;
                 }
 
-                p = q;
+                /* the "&" is at p */
+
                 amp = 1;
                 break;
             }
