@@ -60,5 +60,17 @@ const char *check_anon_escape(const unsigned char *p, size_t len);
 unsigned char *check_anon_guard_alloc(size_t size);
 void check_anon_guard_free(unsigned char *p, size_t size);
 
+/*
+ * each() for every file of a fuzz corpus directory (the tests run from the
+ * top of the tree), with at most "size" bytes of it read into buf; the
+ * test fails if the directory cannot be read or holds no file.  Returns
+ * the number of files.
+ */
+typedef void (*check_anon_corpus_pt)(void *ctx, const unsigned char *data,
+    size_t n);
+
+size_t check_anon_corpus(const char *dir, unsigned char *buf, size_t size,
+    check_anon_corpus_pt each, void *ctx);
+
 
 #endif /* _CHECK_ANON_H_INCLUDED_ */

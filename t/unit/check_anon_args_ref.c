@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <check.h>
 
 #include "ngx_anon_args.h"
@@ -82,6 +81,12 @@ typedef struct {
 } check_ref_bufs_t;
 
 
+typedef struct {
+    check_ref_bufs_t  *b;
+    uint64_t           state;
+} check_ref_corpus_t;
+
+
 static void check_ref_pseudonym(void *data, const unsigned char *digits,
     unsigned char *out);
 static void check_ref_bufs_init(check_ref_bufs_t *b);
@@ -92,6 +97,8 @@ static void check_ref_one(check_ref_bufs_t *b, const unsigned char *q,
 static void check_ref_all(check_ref_bufs_t *b, const unsigned char *q,
     size_t len, uint64_t *state);
 static size_t check_ref_random_query(uint64_t *state, unsigned char *buf);
+static void check_ref_corpus_file(void *ctx, const unsigned char *data,
+    size_t n);
 
 
 static const ngx_anon_name_t  check_ref_cip[] = {
@@ -427,51 +434,17 @@ check_ref_random_query(uint64_t *state, unsigned char *buf)
 
 START_TEST(test_args_ref_corpus)
 {
-    DIR               *dir;
-    FILE              *f;
-    size_t             n, k;
-    uint64_t           state;
-    check_ref_bufs_t   b;
-    struct dirent     *de;
-    char               path[1024];
-    unsigned char      data[CHECK_REF_QUERY + 3];
-
-    dir = opendir(CHECK_REF_CORPUS);
-    if (dir == NULL) {
-        return;
-    }
+    check_ref_bufs_t    b;
+    unsigned char       data[CHECK_REF_QUERY + 3];
+    check_ref_corpus_t  ctx;
 
     check_ref_bufs_init(&b);
-    state = 0x510e527fade682d1ULL;
 
-    while ((de = readdir(dir)) != NULL) {
+    ctx.b = &b;
+    ctx.state = 0x510e527fade682d1ULL;
 
-        if (de->d_name[0] == '.') {
-            continue;
-        }
-
-        snprintf(path, sizeof(path), "%s/%s", CHECK_REF_CORPUS, de->d_name);
-
-        f = fopen(path, "rb");
-        ck_assert_msg(f != NULL, "%s", path);
-
-        n = fread(data, 1, sizeof(data), f);
-        fclose(f);
-
-        /* as t/fuzz/fuzz_args.c reads it: the query after 3 bytes */
-
-        if (n > 3) {
-            check_ref_all(&b, data + 3, n - 3, &state);
-        }
-
-        /* and every byte of it a query, every prefix of that */
-
-        for (k = 0; k <= n; k++) {
-            check_ref_all(&b, data, k, &state);
-        }
-    }
-
-    closedir(dir);
+    check_anon_corpus(CHECK_REF_CORPUS, data, sizeof(data),
+                      check_ref_corpus_file, &ctx);
 
     if (getenv("CHECK_ANON_VERBOSE")) {
         printf("check_anon_args_ref: corpus: %llu cases\n",
@@ -481,6 +454,29 @@ START_TEST(test_args_ref_corpus)
     check_ref_bufs_free(&b);
 }
 END_TEST
+
+
+/*
+ * A corpus file as t/fuzz/fuzz_args.c reads it, the query after 3 bytes;
+ * and every byte of it a query, every prefix of that.
+ */
+
+static void
+check_ref_corpus_file(void *ctx, const unsigned char *data, size_t n)
+{
+    size_t               k;
+    check_ref_corpus_t  *c;
+
+    c = ctx;
+
+    if (n > 3) {
+        check_ref_all(c->b, data + 3, n - 3, &c->state);
+    }
+
+    for (k = 0; k <= n; k++) {
+        check_ref_all(c->b, data, k, &c->state);
+    }
+}
 
 
 START_TEST(test_args_ref_random)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <check.h>
@@ -639,6 +640,47 @@ check_anon_guard_free(unsigned char *p, size_t size)
             + (size_t) page;
 
     ck_assert(munmap(p + size + page - total, total) == 0);
+}
+
+
+size_t
+check_anon_corpus(const char *dir, unsigned char *buf, size_t size,
+    check_anon_corpus_pt each, void *ctx)
+{
+    DIR            *d;
+    FILE           *f;
+    char            path[1024];
+    size_t          n, files;
+    struct dirent  *de;
+
+    d = opendir(dir);
+    ck_assert_msg(d != NULL, "corpus %s", dir);
+
+    files = 0;
+
+    while ((de = readdir(d)) != NULL) {
+
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+
+        f = fopen(path, "rb");
+        ck_assert_msg(f != NULL, "%s", path);
+
+        n = fread(buf, 1, size, f);
+        fclose(f);
+
+        each(ctx, buf, n);
+        files++;
+    }
+
+    closedir(d);
+
+    ck_assert_msg(files > 0, "corpus %s is empty", dir);
+
+    return files;
 }
 
 

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
-#include <dirent.h>
 #include <check.h>
 
 #include "check_anon.h"
@@ -75,12 +74,20 @@ typedef struct {
 } check_ref_t;
 
 
+typedef struct {
+    check_ref_t    *cr;
+    uint64_t        state;
+} check_ref_corpus_t;
+
+
 static void check_ref_init(check_ref_t *cr);
 static void check_ref_free(check_ref_t *cr);
 static void check_ref_one(check_ref_t *cr, const unsigned char *in,
     size_t len, unsigned prefix4, unsigned prefix6);
 static void check_ref_prefixes(check_ref_t *cr, uint64_t *state,
     const unsigned char *in, size_t len);
+static void check_ref_corpus_file(void *ctx, const unsigned char *data,
+    size_t n);
 static size_t check_ref_random(uint64_t *state, unsigned char *buf,
     size_t size);
 static size_t check_ref_mutate(uint64_t *state, unsigned char *buf,
@@ -124,57 +131,43 @@ static const unsigned char  check_ref_alphabet[] =
 
 START_TEST(test_ref_corpus)
 {
-    DIR            *dir;
-    FILE           *f;
-    char            path[1024];
-    size_t          n;
-    unsigned        prefix4, prefix6;
-    uint64_t        state;
-    check_ref_t     cr;
-    unsigned char   buf[CHECK_REF_MAX];
-    struct dirent  *de;
-
-    dir = opendir(CHECK_REF_CORPUS);
-
-    if (dir == NULL) {
-        return;
-    }
+    check_ref_t         cr;
+    unsigned char       buf[CHECK_REF_MAX];
+    check_ref_corpus_t  ctx;
 
     check_ref_init(&cr);
-    state = 0x5eed0001;
 
-    while ((de = readdir(dir)) != NULL) {
+    ctx.cr = &cr;
+    ctx.state = 0x5eed0001;
 
-        if (de->d_name[0] == '.') {
-            continue;
-        }
-
-        snprintf(path, sizeof(path), "%s/%s", CHECK_REF_CORPUS, de->d_name);
-
-        f = fopen(path, "rb");
-        ck_assert_msg(f != NULL, "%s", path);
-
-        n = fread(buf, 1, sizeof(buf), f);
-        fclose(f);
-
-        /* as the fuzz target reads it, and the whole of it */
-
-        if (n >= 3) {
-            prefix4 = (buf[0] & 0x80) ? 16 : (buf[0] & 0x7f) % 33;
-            prefix6 = (buf[1] & 0x80) ? 32 : (buf[1] & 0x7f) % 129;
-            check_ref_one(&cr, buf + 3, n - 3, prefix4, prefix6);
-        }
-
-        check_ref_prefixes(&cr, &state, buf, n);
-    }
-
-    closedir(dir);
+    check_anon_corpus(CHECK_REF_CORPUS, buf, sizeof(buf),
+                      check_ref_corpus_file, &ctx);
 
     ck_assert_uint_gt(cr.cases, 0);
 
     check_ref_free(&cr);
 }
 END_TEST
+
+
+/* a corpus file as the fuzz target reads it, and the whole of it */
+
+static void
+check_ref_corpus_file(void *ctx, const unsigned char *data, size_t n)
+{
+    unsigned             prefix4, prefix6;
+    check_ref_corpus_t  *c;
+
+    c = ctx;
+
+    if (n >= 3) {
+        prefix4 = (data[0] & 0x80) ? 16 : (data[0] & 0x7f) % 33;
+        prefix6 = (data[1] & 0x80) ? 32 : (data[1] & 0x7f) % 129;
+        check_ref_one(c->cr, data + 3, n - 3, prefix4, prefix6);
+    }
+
+    check_ref_prefixes(c->cr, &c->state, data, n);
+}
 
 
 START_TEST(test_ref_random)
