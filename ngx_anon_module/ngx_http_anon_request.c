@@ -15,7 +15,8 @@
 
 
 static ngx_int_t ngx_http_anon_scrub_headers(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed);
+    ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx,
+    ngx_uint_t *changed);
 static ngx_int_t ngx_http_anon_scrub_query(ngx_http_request_t *r,
     ngx_str_t *s, size_t start, size_t end, ngx_http_anon_loc_conf_t *alcf,
     ngx_str_t *orig, ngx_uint_t *changed);
@@ -79,7 +80,7 @@ ngx_http_anon_scrub_lists(ngx_http_request_t *r,
     changed = 0;
 
     if ((what & NGX_HTTP_ANON_SCRUB_HEADERS)
-        && ngx_http_anon_scrub_headers(r, alcf, &changed) != NGX_OK)
+        && ngx_http_anon_scrub_headers(r, alcf, ctx, &changed) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -102,20 +103,42 @@ ngx_http_anon_scrub_lists(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_anon_scrub_headers(ngx_http_request_t *r,
-    ngx_http_anon_loc_conf_t *alcf, ngx_uint_t *changed)
+    ngx_http_anon_loc_conf_t *alcf, ngx_http_anon_ctx_t *ctx,
+    ngx_uint_t *changed)
 {
-    u_char           *p;
-    size_t            len, n;
-    uint64_t          mask;
-    ngx_str_t        *name;
-    ngx_uint_t        i, j, key, nnames, *hashes;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    u_char                 *p;
+    size_t                  len, n;
+    uint64_t                mask;
+    ngx_str_t              *name, real;
+    ngx_uint_t              i, j, key, nnames, *hashes;
+    ngx_list_part_t        *part;
+    ngx_table_elt_t        *h;
+    ngx_http_anon_state_t  *st;
 
     name = alcf->headers->elts;
     nnames = alcf->headers->nelts;
     hashes = alcf->header_hashes;
     mask = alcf->header_mask;
+
+    /*
+     * The client's IPv4 address as realip took it from a header
+     * (X-Real-IP): the swap has its truncated text already, which is the
+     * text the scrubber makes of a dotted quad, ngx_anon_addr_format4() of
+     * the address under the same mask.
+     */
+
+    st = ctx->state;
+
+    if (st && st->active && st->prefix4 == alcf->prefix4
+        && st->sockaddr->sa_family == AF_INET)
+    {
+        real = st->addr_text;
+
+    } else {
+        st = NULL;
+        real.len = 0;
+        real.data = NULL;
+    }
 
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -154,14 +177,29 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
 
         len = h[i].value.len;
 
-        p = ngx_pnalloc(r->pool, ngx_anon_scrub_max_size(len) + 1);
-        if (p == NULL) {
-            h[i].value.len = 0;
-            return NGX_ERROR;
-        }
+        if (len == real.len && len
+            && ngx_memcmp(h[i].value.data, real.data, len) == 0)
+        {
+            n = st->anon_len;
 
-        n = ngx_anon_scrub(p, h[i].value.data, len, alcf->prefix4,
-                           alcf->prefix6);
+            p = ngx_pnalloc(r->pool, n + 1);
+            if (p == NULL) {
+                h[i].value.len = 0;
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(p, st->anon_text, n);
+
+        } else {
+            p = ngx_pnalloc(r->pool, ngx_anon_scrub_max_size(len) + 1);
+            if (p == NULL) {
+                h[i].value.len = 0;
+                return NGX_ERROR;
+            }
+
+            n = ngx_anon_scrub(p, h[i].value.data, len, alcf->prefix4,
+                               alcf->prefix6);
+        }
 
         if (n == len && ngx_memcmp(p, h[i].value.data, len) == 0) {
             continue;

@@ -60,10 +60,30 @@ http {
             proxy_pass http://%%RECORDER%%;
         }
     }
+
+    # behind a load balancer: the client's address from X-Real-IP, whose
+    # truncated text the swap has made already
+    server {
+        listen 127.0.0.1:%%PORT_4%%;
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Real-IP;
+        anon on;
+        access_log %%TESTDIR%%/realip.log t;
+
+        location / {
+            proxy_set_header X-Remote $remote_addr;
+            proxy_pass http://%%RECORDER%%;
+        }
+        location /24 {
+            anon_ipv4_prefix 24;
+            proxy_set_header X-Remote $remote_addr;
+            proxy_pass http://%%RECORDER%%;
+        }
+    }
 }
 EOF
 
-my ($P, $H2, $O) = map { $t->port($_) } 1, 2, 3;
+my ($P, $H2, $O, $R) = map { $t->port($_) } 1, 2, 3, 4;
 my @sent;    # addresses sent to the scrubbing server, for the leak check
 my $n = 0;
 
@@ -343,9 +363,45 @@ for my $g (@garbage) {
         'anon_headers off: Forwarded unchanged';
 }
 
+# realip took the client's address from X-Real-IP: the header arrives as
+# the scrubber makes it, the same text as $remote_addr, with the
+# location's prefix; a header that differs from it is scrubbed as usual.
+
+for my $c (
+    [ '/', '198.51.100.7', {}, '198.51.0.0' ],
+    [ '/24', '198.51.100.7', {}, '198.51.100.0' ],
+    [ '/', '198.51.100.7', { 'CF-Connecting-IP' => '198.51.100.7',
+        'X-Forwarded-For' => '203.0.113.45, 198.51.100.7' }, '198.51.0.0' ],
+    [ '/', '10.0.0.1', {}, '10.0.0.0' ],
+    [ '/24', '203.0.113.255', {}, '203.0.113.0' ],
+    [ '/', '2001:db8:cafe::17', {}, '2001:db8::' ],
+
+    # not an address to realip (INADDR_NONE): the connection's stays
+    [ '/24', '255.255.255.255', {}, '255.255.255.0', '127.0.0.0' ],
+)
+{
+    my ($loc, $addr, $more, $want, $remote) = @$c;
+    my ($st, $rec, $uri) = via($R, $loc, 'X-Real-IP' => $addr, %$more);
+    is $st, 200, "realip $addr at $loc: proxied";
+    is_deeply [ values_of($rec, 'X-Real-IP') ], [$want],
+        "realip $addr at $loc: X-Real-IP arrives as $want";
+    is_deeply [ values_of($rec, 'X-Remote') ], [$remote // $want],
+        "realip $addr at $loc: \$remote_addr is the same text";
+    if (%$more) {
+        is_deeply [ values_of($rec, 'CF-Connecting-IP') ], [$want],
+            "realip $addr at $loc: the same address in another header";
+        is_deeply [ values_of($rec, 'X-Forwarded-For') ],
+            ["203.0.0.0, $want"], "realip $addr at $loc: X-Forwarded-For";
+    }
+    is log_line('realip.log', $uri), "$uri|200|"
+        . (%$more ? "203.0.0.0, $want" : '-') . "|-|$want|-",
+        "realip $addr at $loc: access log";
+    push @sent, $addr;
+}
+
 # Nothing full reached the main server's log or upstream requests.
 
-my $main = join "\n", $t->access_log,
+my $main = join "\n", $t->access_log, $t->access_log('realip.log'),
     grep { !m{\A\S+ /(?:custom|off)/} } $t->recorded;
 is_deeply [ leaks($main, map { leak_forms(ref $_ ? $_->{text} : $_) }
     @sent) ], [], 'no full address in the access log or upstream requests';
