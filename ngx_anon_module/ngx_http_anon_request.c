@@ -238,6 +238,39 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
 
     off = ngx_http_anon_uri_offset(r);
 
+    q = (uri->len == 0) ? NULL : memchr(uri->data, '?', uri->len);
+
+    if (q && off != NGX_HTTP_ANON_NO_OFFSET && orig.data == q + 1
+        && orig.len == (size_t) (uri->data + uri->len - orig.data))
+    {
+        /*
+         * The arguments are the query of the URI as sent, which the
+         * request line shows (HTTP/1.x), or a copy of it (HTTP/2): the
+         * line is scrubbed once, and the URI and the arguments are its
+         * bytes then.
+         */
+
+        data = line->data;
+        len = line->len;
+        start = off + (orig.data - uri->data);
+
+        if (ngx_http_anon_scrub_query(r, line, start, start + orig.len, alcf,
+                                      NULL, changed)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (line->data != data) {
+            uri->data = line->data + off;
+            uri->len = uri->len + line->len - len;
+            r->args.data = line->data + start;
+            r->args.len = orig.len + line->len - len;
+        }
+
+        return NGX_OK;
+    }
+
     if (ngx_http_anon_scrub_query(r, &r->args, 0, r->args.len, alcf, NULL,
                                   changed)
         != NGX_OK)
@@ -249,8 +282,6 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
      * What the client sent: $request_uri, $request, the error log.  Their
      * query is usually the arguments' own bytes, scrubbed just now.
      */
-
-    q = (uri->len == 0) ? NULL : memchr(uri->data, '?', uri->len);
 
     if (q == NULL) {
         if (off != NGX_HTTP_ANON_NO_OFFSET) {
