@@ -184,12 +184,12 @@ ngx_http_anon_piwik_variable(ngx_http_request_t *r,
                                 alcf->piwik_token.len);
     }
 
+    /* room for every byte escaped: the values are not walked twice */
+
     len = 0;
 
     for (i = 0; i < pw.n; i++) {
-        len += pw.fields[i].name.len + 2
-               + ngx_anon_args_encode(NULL, pw.fields[i].value.data,
-                                      pw.fields[i].value.len);
+        len += pw.fields[i].name.len + 2 + 3 * pw.fields[i].value.len;
     }
 
     p = ngx_pnalloc(r->pool, len);

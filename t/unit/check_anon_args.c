@@ -635,6 +635,54 @@ START_TEST(test_args_encode)
 END_TEST
 
 
+/*
+ * Into a buffer of exactly the length ngx_anon_args_encode(NULL) gives,
+ * with a guard page behind it: nothing is written past it.  Values from
+ * all-unreserved to all-escaped, every length up to 80.
+ */
+
+START_TEST(test_args_encode_exact)
+{
+    size_t          len, i, n, k;
+    uint64_t        state;
+    unsigned char   in[80], *out, back[80];
+
+    static const unsigned char  unreserved[] =
+        "abcxyzABCXYZ0189-._~";
+    static const unsigned char  reserved[] =
+        " %&+/:;=?@[]\"\x00\x1f\x7f\x80\xc3\xff`{|}!$'()*,<>^";
+
+    state = 0x5eedc0de0000000dULL;
+
+    for (len = 0; len <= sizeof(in); len++) {
+        for (k = 0; k < 40; k++) {
+
+            /* (k % 9) / 8 of the bytes need escaping, roughly */
+
+            for (i = 0; i < len; i++) {
+                if (check_anon_rand(&state) % 8 < k % 9) {
+                    in[i] = reserved[check_anon_rand(&state)
+                                     % (sizeof(reserved) - 1)];
+                } else {
+                    in[i] = unreserved[check_anon_rand(&state)
+                                       % (sizeof(unreserved) - 1)];
+                }
+            }
+
+            n = ngx_anon_args_encode(NULL, in, len);
+            out = check_anon_guard_alloc(n);
+
+            ck_assert_uint_eq(ngx_anon_args_encode(out, in, len), n);
+            ck_assert_uint_eq(check_args_unescape(back, out, n, 0), len);
+            ck_assert_mem_eq(back, in, len);
+
+            check_anon_guard_free(out, n);
+        }
+    }
+}
+END_TEST
+
+
 /* limits: empty input, no names, long values, many arguments */
 
 START_TEST(test_args_empty)
@@ -1012,6 +1060,7 @@ ngx_anon_args_suite(void)
     tcase_add_loop_test(tc, test_args_match, 0,
                         check_args_nelts(check_args_matches));
     tcase_add_test(tc, test_args_encode);
+    tcase_add_test(tc, test_args_encode_exact);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("limits");
