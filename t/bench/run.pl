@@ -1385,9 +1385,11 @@ sub why_tracker {
     my ($td) = $ir->('trunc', 'proxy', 'plain');
     my $room = $goal / 100 * $base - $td;
 
-    return sprintf '  By parts of the module: the scrubber %s for the five '
-        . 'addresses (about %s each: find, parse, truncate, print; a value '
-        . 'that is one address is done at once), the walk over the '
+    return sprintf '  By parts of the module: the scrubber %s for four '
+        . 'of the addresses (about %s each: find, parse, truncate, print; '
+        . 'a value that is one address is done at once; X-Real-IP, which '
+        . 'realip took the client\'s address from, gets the text the swap '
+        . 'made of it), the walk over the '
         . 'arguments %s (five arguments, one named; the changed value '
         . 'escaped again), the code that finds the two headers among the '
         . 'eight, copies the changed values into the request\'s pool and '
@@ -1400,7 +1402,7 @@ sub why_tracker {
         . 'reading a dotted quad alone, four octets of up to three digits '
         . 'each checked, takes some 80.',
         map({ fmt_delta($part{$_} // 0) } qw(scrub)),
-        fmt_int(($part{scrub} // 0) / 5),
+        fmt_int(($part{scrub} // 0) / 4),
         map({ fmt_delta($part{$_} // 0) } qw(args glue trunc other)),
         fmt_delta($td), fmt_int($room), fmt_int($room / 5);
 }
@@ -1434,7 +1436,7 @@ sub why_ir {
     my @seen;
 
     for my $fn (qw(ngx_http_anon_flush_variables ngx_http_anon_get_state
-                   ngx_anon_scrub ngx_anon_addr_parse ngx_anon_args_decode
+                   ngx_anon_addr_parse ngx_anon_args_decode
                    ngx_anon_args_encode))
     {
         my ($n) = map { $c->{$_} } grep { /^\Q$fn\E(?:\.|$)/ } keys %$c;
