@@ -279,8 +279,9 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
     }
 
     /*
-     * What the client sent: $request_uri, $request, the error log.  Their
-     * query is usually the arguments' own bytes, scrubbed just now.
+     * What the client sent: $request_uri, $request, the error log, where
+     * the arguments are not its query as it is (a rewrite changed them,
+     * or the line does not show the URI): scrubbed on their own.
      */
 
     if (q == NULL) {
@@ -293,14 +294,6 @@ ngx_http_anon_scrub_args(ngx_http_request_t *r,
 
     start = q + 1 - uri->data;
     end = uri->len;
-
-    /* the arguments as parsed, and unchanged: nothing else changes */
-
-    if (r->args.data == orig.data && orig.data == q + 1
-        && orig.len == end - start && off != NGX_HTTP_ANON_NO_OFFSET)
-    {
-        return NGX_OK;
-    }
 
     if (off != NGX_HTTP_ANON_NO_OFFSET) {
 
