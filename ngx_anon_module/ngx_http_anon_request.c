@@ -110,7 +110,7 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
     size_t                  len, n;
     uint64_t                mask;
     ngx_str_t              *name, real;
-    ngx_uint_t              i, j, key, nnames, *hashes;
+    ngx_uint_t              i, j, key, same, nnames, *hashes;
     ngx_list_part_t        *part;
     ngx_table_elt_t        *h;
     ngx_http_anon_state_t  *st;
@@ -177,26 +177,21 @@ ngx_http_anon_scrub_headers(ngx_http_request_t *r,
 
         len = h[i].value.len;
 
-        if (len == real.len && len
-            && ngx_memcmp(h[i].value.data, real.data, len) == 0)
-        {
+        same = (len == real.len && len
+                && ngx_memcmp(h[i].value.data, real.data, len) == 0);
+
+        p = ngx_pnalloc(r->pool, (same ? st->anon_len
+                                       : ngx_anon_scrub_max_size(len)) + 1);
+        if (p == NULL) {
+            h[i].value.len = 0;
+            return NGX_ERROR;
+        }
+
+        if (same) {
             n = st->anon_len;
-
-            p = ngx_pnalloc(r->pool, n + 1);
-            if (p == NULL) {
-                h[i].value.len = 0;
-                return NGX_ERROR;
-            }
-
             ngx_memcpy(p, st->anon_text, n);
 
         } else {
-            p = ngx_pnalloc(r->pool, ngx_anon_scrub_max_size(len) + 1);
-            if (p == NULL) {
-                h[i].value.len = 0;
-                return NGX_ERROR;
-            }
-
             n = ngx_anon_scrub(p, h[i].value.data, len, alcf->prefix4,
                                alcf->prefix6);
         }
